@@ -1,0 +1,37 @@
+# retail-lakehouse — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export LAKEHOUSE_HOME ?= $(CURDIR)/lakehouse
+
+.PHONY: run test test-fast lint bench clean help
+
+help:  ## Show the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)  ## Create .venv, generate demo data, run the whole pipeline, print where things are.
+	$(BIN)/lakehouse demo
+
+lint: $(STAMP)  ## ruff + mypy.
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+test: lint  ## The full test suite (lint, types, fast and slow tests, Spark parity on Sail).
+	$(BIN)/pytest -n 2 --dist loadfile -q
+
+test-fast: $(STAMP)  ## Tests without the slow/Spark ones, for quick iterations.
+	$(BIN)/pytest -q -m "not slow and not spark"
+
+bench: $(STAMP)  ## Time medium and full scales on both engines (rows/s per layer).
+	$(BIN)/python benchmarks/pipeline.py
+
+clean:  ## Remove the demo lakehouse (not the venv).
+	rm -rf lakehouse

@@ -1,0 +1,1 @@
+"""Bronze: files as delivered, typed by their contract, with audit columns and quarantine."""

@@ -1,0 +1,468 @@
+"""Ingest every new landing file into its bronze table, exactly once, losing no row.
+
+Per file: checksum → skip if already loaded → match a contract → read → map the header →
+parse values → write good rows (one commit, replacing any earlier partial load of the same
+file) → quarantine the rest with file, line and reason. The ingest log, quarantine and row
+ledger are written per source after its files, keyed by file checksum, so a run killed at
+any point and re-run ends with the same bronze as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from retail_lakehouse import ops
+from retail_lakehouse.bronze.readers import RawTable, read_file
+from retail_lakehouse.bronze.typing import TYPE_WORDS, blank_to_null, parse_column
+from retail_lakehouse.errors import SourceError
+from retail_lakehouse.sources.contract import Column, Source, TableContract
+from retail_lakehouse.storage import Lakehouse, TableRef
+from retail_lakehouse.storage.delta import sql_string
+
+AUDIT_COLUMNS = (
+    "_source_file",
+    "_source_part",
+    "_source_line",
+    "_ingested_at",
+    "_run_id",
+    "_file_sha256",
+)
+_IGNORED_PREFIXES = (".", "~$", "_")
+_IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".swp", ".md", ".json")
+
+ProgressFn = Callable[[str], None]
+
+
+@dataclass
+class FileResult:
+    """What happened to one file: its log record, good rows and quarantined rows."""
+
+    log: dict[str, Any]
+    bronze: pa.Table | None = None
+    quarantine: list[dict[str, Any]] = field(default_factory=list)
+    new_columns: list[str] = field(default_factory=list)
+    contract: TableContract | None = None
+
+
+@dataclass
+class IngestReport:
+    files: list[dict[str, Any]] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f["status"] == status)
+
+    @property
+    def rows(self) -> int:
+        return sum(int(f["rows"]) for f in self.files if f["status"] == "loaded")
+
+    @property
+    def quarantined(self) -> int:
+        return sum(int(f["quarantined"]) for f in self.files)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def snake_case(header: str) -> str:
+    """A safe identifier for an unknown header: ``"Promo Code (EU)"`` → ``promo_code_eu``."""
+    name = re.sub(r"[^0-9a-z]+", "_", header.strip().lower()).strip("_")[:60] or "column"
+    return f"c_{name}" if name[0].isdigit() else name
+
+
+def discover_files(folder: Path) -> list[Path]:
+    """Data files below ``folder`` in a stable order, skipping hidden and partial files."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if any(part.startswith(_IGNORED_PREFIXES) for part in relative.parts):
+            continue
+        if path.is_dir() or path.name.lower().endswith(_IGNORED_SUFFIXES):
+            continue
+        found.append(path)
+    return found
+
+
+def ingest_landing(
+    lakehouse: Lakehouse,
+    landing: Path,
+    sources: Sequence[Source],
+    *,
+    run_id: str,
+    progress: ProgressFn | None = None,
+) -> IngestReport:
+    """Ingests the new files of every source that has a landing folder."""
+    report = IngestReport()
+    ingested_at = ops.utc_now()
+    for source in sources:
+        folder = landing / source.name
+        if folder.is_dir():
+            results = ingest_source(
+                lakehouse,
+                landing,
+                source,
+                run_id=run_id,
+                ingested_at=ingested_at,
+                progress=progress,
+            )
+            report.files.extend(r.log for r in results)
+    return report
+
+
+def ingest_source(
+    lakehouse: Lakehouse,
+    landing: Path,
+    source: Source,
+    *,
+    run_id: str,
+    ingested_at: dt.datetime,
+    progress: ProgressFn | None = None,
+) -> list[FileResult]:
+    seen = loaded_hashes(lakehouse, source.name)
+    results: list[FileResult] = []
+    for path in discover_files(landing / source.name):
+        if progress:
+            progress(f"{source.name}: {path.name}")
+        result = ingest_file(
+            lakehouse, landing, source, path, seen=seen, run_id=run_id, ingested_at=ingested_at
+        )
+        if result.log["status"] == "loaded":
+            seen.add(result.log["sha256"])
+        results.append(result)
+    record_results(lakehouse, results, run_id=run_id)
+    return results
+
+
+def loaded_hashes(lakehouse: Lakehouse, source: str) -> set[str]:
+    log = ops.read(lakehouse, "ingest_log")
+    mask = pc.and_(pc.equal(log["source"], source), pc.equal(log["status"], "loaded"))
+    return set(log.filter(mask)["sha256"].to_pylist())
+
+
+def ingest_file(
+    lakehouse: Lakehouse,
+    landing: Path,
+    source: Source,
+    path: Path,
+    *,
+    seen: set[str],
+    run_id: str,
+    ingested_at: dt.datetime,
+) -> FileResult:
+    relative = path.relative_to(landing).as_posix()
+    log: dict[str, Any] = {
+        "run_id": run_id,
+        "source": source.name,
+        "table_name": None,
+        "file": relative,
+        "sha256": None,
+        "status": "rejected",
+        "rows": 0,
+        "quarantined": 0,
+        "message": "",
+        "ingested_at": ingested_at,
+    }
+    if not path.resolve().is_relative_to(landing.resolve()):
+        log["message"] = "the file links outside the landing folder; copy the file itself in"
+        return FileResult(log)
+    sha = file_sha256(path)
+    log["sha256"] = sha
+    contract = source.table_for(path)
+    if contract is None:
+        patterns = ", ".join(p for t in source.tables for p in t.file_patterns)
+        log["message"] = (
+            f"no table of source {source.name} takes this file name; expected {patterns}"
+        )
+        return FileResult(log)
+    log["table_name"] = f"bronze.{contract.bronze_table}"
+    if sha in seen:
+        log["status"] = "skipped_duplicate"
+        log["message"] = "same content (sha256) already loaded"
+        return FileResult(log, contract=contract)
+    try:
+        parts = read_file(path)
+        result = load_parts(parts, contract, relative, sha=sha, run_id=run_id, at=ingested_at)
+    except SourceError as exc:
+        log["message"] = str(exc)
+        return FileResult(log, contract=contract)
+    result.log = {**log, **result.log}
+    write_bronze(lakehouse, contract, result)
+    return result
+
+
+def map_header(
+    header: Sequence[str], contract: TableContract
+) -> tuple[list[Column | str], list[str]]:
+    """Each header position → its contract column, or the snake_case name of an extra column.
+
+    Returns the mapping and the contract's required columns the header lacks.
+    """
+    mapping: list[Column | str] = []
+    used: set[str] = set()
+    for raw in header:
+        column = next((c for c in contract.columns if c.name not in used and c.matches(raw)), None)
+        if column is not None:
+            used.add(column.name)
+            mapping.append(column)
+            continue
+        name = snake_case(raw)
+        while (
+            name in used or name in AUDIT_COLUMNS or any(c.name == name for c in contract.columns)
+        ):
+            name += "_x"
+        used.add(name)
+        mapping.append(name)
+    missing = [c.source_header for c in contract.columns if c.required and c.name not in used]
+    return mapping, missing
+
+
+def load_parts(
+    parts: Sequence[RawTable],
+    contract: TableContract,
+    relative: str,
+    *,
+    sha: str,
+    run_id: str,
+    at: dt.datetime,
+) -> FileResult:
+    """Parses the raw tables of one file into bronze rows and quarantine records."""
+    tables: list[pa.Table] = []
+    quarantine: list[dict[str, Any]] = []
+    notes: list[str] = []
+    extra_columns: list[str] = []
+    matched = 0
+    for part in parts:
+        notes.extend(part.notes)
+        mapping, missing = map_header(part.header, contract)
+        if missing:
+            where = f"sheet {part.part!r}" if part.part else "the header"
+            if len(parts) > 1 and part.part:
+                notes.append(f"{where} skipped: it lacks {', '.join(missing)}")
+                continue
+            raise SourceError(
+                f"{where} lacks required column(s) {', '.join(missing)} "
+                f"(found: {', '.join(part.header) or 'nothing'}); fix the file and drop it again"
+            )
+        matched += 1
+        good, bad = parse_part(part, mapping, contract, relative, sha=sha, run_id=run_id, at=at)
+        tables.append(good)
+        quarantine.extend(bad)
+        extra_columns.extend(m for m in mapping if isinstance(m, str) and m not in extra_columns)
+    if parts and not matched:
+        raise SourceError("no sheet holds the required columns; " + "; ".join(notes))
+    bronze = concat(tables, contract) if tables else empty_bronze(contract)
+    rows = bronze.num_rows
+    message = "; ".join(notes)
+    return FileResult(
+        {"status": "loaded", "rows": rows, "quarantined": len(quarantine), "message": message},
+        bronze=bronze,
+        quarantine=quarantine,
+        new_columns=extra_columns,
+        contract=contract,
+    )
+
+
+def parse_part(
+    part: RawTable,
+    mapping: Sequence[Column | str],
+    contract: TableContract,
+    relative: str,
+    *,
+    sha: str,
+    run_id: str,
+    at: dt.datetime,
+) -> tuple[pa.Table, list[dict[str, Any]]]:
+    width = len(mapping)
+    headers = list(part.header)
+    quarantine: list[dict[str, Any]] = []
+
+    def reject(index: int, rule: str, reason: str, record: Any) -> None:
+        quarantine.append(
+            {
+                "run_id": run_id,
+                "table_name": f"bronze.{contract.bronze_table}",
+                "_source_file": relative,
+                "_source_part": part.part,
+                "_source_line": part.lines[index],
+                "_rule": rule,
+                "_reason": reason,
+                "_run_id": run_id,
+                "_file_sha256": sha,
+                "record": json.dumps(record, ensure_ascii=False),
+                "quarantined_at": at,
+            }
+        )
+
+    keep: list[int] = []
+    for i, row in enumerate(part.rows):
+        if len(row) == width:
+            keep.append(i)
+        else:
+            reject(i, "ragged_row", f"expected {width} fields, found {len(row)}", row)
+    rows = [part.rows[i] for i in keep]
+    columns_text = (
+        [pa.array(col, pa.string()) for col in zip(*rows, strict=True)]
+        if rows
+        else [pa.array([], pa.string()) for _ in mapping]
+    )
+    arrays: dict[str, pa.Array] = {}
+    failed = pa.array([False] * len(rows), pa.bool_())
+    reasons: list[tuple[pa.BooleanArray, str, str, Column]] = []
+    formats = contract.timestamp_formats
+    for position, target in enumerate(mapping):
+        text = blank_to_null(columns_text[position])
+        if isinstance(target, str):
+            arrays[target] = text
+            continue
+        parsed = parse_column(text, target.type, formats)
+        arrays[target.name] = parsed.values
+        if parsed.invalid.true_count:
+            reasons.append((parsed.invalid, "unparsable_value", headers[position], target))
+        if not target.nullable:
+            missing = pc.is_null(text)
+            if missing.true_count:
+                reasons.append((missing, "missing_value", headers[position], target))
+    for mask, _, _, _ in reasons:
+        failed = pc.or_(failed, mask)
+    if failed.true_count:
+        for local in pc.indices_nonzero(failed).to_pylist():
+            for mask, rule, header, column in reasons:
+                if mask[local].as_py():
+                    value = rows[local][headers.index(header)]
+                    reason = (
+                        f"column {header!r}: {value!r} is not {TYPE_WORDS[column.type]}"
+                        if rule == "unparsable_value"
+                        else f"column {header!r} is empty but required"
+                    )
+                    reject(keep[local], rule, reason, dict(zip(headers, rows[local], strict=True)))
+                    break
+    size = len(rows)
+    lines = pa.array([part.lines[i] for i in keep], pa.int64())
+    table = pa.table(
+        {
+            **{
+                c.name: arrays.get(c.name, pa.nulls(size, bronze_type(c))) for c in contract.columns
+            },
+            **{k: v for k, v in arrays.items() if not any(c.name == k for c in contract.columns)},
+            "_source_file": pa.array([relative] * size, pa.string()),
+            "_source_part": pa.array([part.part] * size, pa.string()),
+            "_source_line": lines,
+            "_ingested_at": pa.array([at] * size, pa.timestamp("us", tz="UTC")),
+            "_run_id": pa.array([run_id] * size, pa.string()),
+            "_file_sha256": pa.array([sha] * size, pa.string()),
+        }
+    )
+    if failed.true_count:
+        table = table.filter(pc.invert(failed))
+    return table, quarantine
+
+
+def bronze_type(column: Column) -> pa.DataType:
+    return {
+        "string": pa.string(),
+        "json": pa.string(),
+        "int": pa.int64(),
+        "float": pa.float64(),
+        "decimal": pa.float64(),
+        "bool": pa.bool_(),
+        "timestamp": pa.timestamp("us", tz="UTC"),
+        "date": pa.date32(),
+    }[column.type]
+
+
+def empty_bronze(contract: TableContract) -> pa.Table:
+    fields = [pa.field(c.name, bronze_type(c)) for c in contract.columns]
+    fields += [
+        pa.field("_source_file", pa.string()),
+        pa.field("_source_part", pa.string()),
+        pa.field("_source_line", pa.int64()),
+        pa.field("_ingested_at", pa.timestamp("us", tz="UTC")),
+        pa.field("_run_id", pa.string()),
+        pa.field("_file_sha256", pa.string()),
+    ]
+    return pa.schema(fields).empty_table()
+
+
+def concat(tables: Iterable[pa.Table], contract: TableContract) -> pa.Table:
+    return pa.concat_tables(
+        [t.cast(pa.schema([t.schema.field(n) for n in t.column_names])) for t in tables],
+        promote_options="permissive",
+    )
+
+
+def write_bronze(lakehouse: Lakehouse, contract: TableContract, result: FileResult) -> None:
+    """Replaces this file's rows in the bronze table (one commit; idempotent on re-run)."""
+    ref = TableRef("bronze", contract.bronze_table)
+    assert result.bronze is not None
+    sha = result.log["sha256"]
+    if not lakehouse.exists(ref):
+        lakehouse.write(ref, result.bronze, mode="append")
+        return
+    existing = set(lakehouse.table(ref).schema().to_arrow().names)
+    result.new_columns = [c for c in result.new_columns if c not in existing]
+    lakehouse.write(
+        ref, result.bronze, mode="overwrite", predicate=f"_file_sha256 = {sql_string(sha)}"
+    )
+
+
+def record_results(lakehouse: Lakehouse, results: Sequence[FileResult], *, run_id: str) -> None:
+    """Writes quarantine, schema changes, ingest log and row ledger for one source's files."""
+    by_table: dict[str, list[FileResult]] = {}
+    for r in results:
+        if r.log["status"] == "loaded" and r.contract is not None:
+            by_table.setdefault(f"bronze.{r.contract.bronze_table}", []).append(r)
+    now = ops.utc_now()
+    for table_name, loaded in by_table.items():
+        ops.replace_for_files(
+            lakehouse,
+            "quarantine",
+            [q for r in loaded for q in r.quarantine],
+            table_name=table_name,
+            file_hashes=[r.log["sha256"] for r in loaded],
+        )
+    changes = [
+        {
+            "run_id": run_id,
+            "table_name": r.log["table_name"],
+            "file": r.log["file"],
+            "column_name": c,
+            "change": "added_column",
+            "recorded_at": now,
+        }
+        for r in results
+        for c in r.new_columns
+    ]
+    ops.append(lakehouse, "schema_changes", changes)
+    ledger = [
+        {
+            "run_id": run_id,
+            "layer": "bronze",
+            "table_name": r.log["table_name"],
+            "source": r.log["file"],
+            "rows_in": r.log["rows"] + r.log["quarantined"],
+            "rows_out": r.log["rows"],
+            "rows_quarantined": r.log["quarantined"],
+            "rows_dropped": 0,
+            "dropped_by_rule": "{}",
+            "table_version": None,
+            "recorded_at": now,
+        }
+        for r in results
+        if r.log["status"] == "loaded"
+    ]
+    ops.append(lakehouse, "row_ledger", ledger)
+    ops.append(lakehouse, "ingest_log", [r.log for r in results])

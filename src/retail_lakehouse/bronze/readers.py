@@ -1,0 +1,202 @@
+"""Turn a delivered file into header + rows of text, whatever its encoding or packaging.
+
+Readers never guess silently: the encoding used, blank lines skipped and NUL bytes removed
+are reported back so the ingest log can say what happened to the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import gzip
+import io
+import sys
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from retail_lakehouse.errors import SourceError
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+_DELIMITERS = (",", ";", "\t", "|")
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+@dataclass
+class RawTable:
+    """One table of text read from a file (a CSV, a sheet, or a zip member)."""
+
+    part: str | None
+    """Sheet name or zip member; None for a plain text file."""
+    header: list[str]
+    rows: list[list[str]]
+    lines: list[int]
+    """Line (CSV) or row (sheet) number of each row, 1-based, as an editor shows it."""
+    notes: list[str] = field(default_factory=list)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decodes bytes as UTF-8 (with or without BOM), UTF-16 with BOM, else CP1252/Latin-1.
+
+    >>> decode_text("£5".encode("cp1252"))
+    ('£5', 'cp1252')
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            data = data[len(codecs.BOM_UTF8) :]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter that splits the header line most often (comma on ties)."""
+    counts = {d: header_line.count(d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] > 0 else ","
+
+
+def parse_csv_text(text: str, part: str | None = None) -> RawTable:
+    """Parses CSV text, keeping each row's first physical line number."""
+    notes: list[str] = []
+    if "\x00" in text:
+        notes.append(f"removed {text.count(chr(0))} NUL bytes")
+        text = text.replace("\x00", "")
+    first_line = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first_line))
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    blank = 0
+    previous_end = 0
+    for row in reader:
+        start = previous_end + 1
+        previous_end = reader.line_num
+        if not row or (len(row) == 1 and not row[0].strip()):
+            blank += 1
+            continue
+        if header is None:
+            header = row
+            continue
+        rows.append(row)
+        lines.append(start)
+    if blank:
+        notes.append(f"skipped {blank} blank lines")
+    return RawTable(part, header or [], rows, lines, notes)
+
+
+def cell_text(value: object) -> str:
+    """Text of a spreadsheet cell as a CSV export would write it (22423.0 → '22423')."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def read_spreadsheet(source: Path | io.BytesIO) -> Iterator[RawTable]:
+    """One :class:`RawTable` per non-empty sheet; the first non-empty row is the header."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = (
+            CalamineWorkbook.from_path(str(source))
+            if isinstance(source, Path)
+            else CalamineWorkbook.from_filelike(source)
+        )
+    except Exception as exc:
+        raise SourceError(f"cannot open the spreadsheet: {exc}") from exc
+    for name in workbook.sheet_names:
+        cells = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        header: list[str] | None = None
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        for number, raw in enumerate(cells, start=1):
+            row = [cell_text(v) for v in raw]
+            while row and row[-1] == "":
+                row.pop()
+            if not row:
+                continue
+            if header is None:
+                header = row
+                continue
+            rows.append(row + [""] * (len(header) - len(row)))  # sheets trim empty cells
+            lines.append(number)
+        if header is not None:
+            yield RawTable(name, header, rows, lines)
+
+
+def read_file(path: Path) -> list[RawTable]:
+    """Reads a delivered file (CSV/TSV, spreadsheet, .gz or .zip of those) into raw tables."""
+    name = path.name.lower()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read the file: {exc.strerror}") from exc
+    if not data:
+        raise SourceError("the file is empty (0 bytes); deliver it again with a header row")
+    if name.endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise SourceError(f"not a valid gzip file: {exc}") from exc
+        return read_bytes(data, name[:-3], part=None)
+    if name.endswith(".zip"):
+        return list(read_zip(data))
+    return read_bytes(data, name, part=None, path=path)
+
+
+def read_zip(data: bytes) -> Iterator[RawTable]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise SourceError(f"not a valid zip file: {exc}") from exc
+    members = [m for m in archive.infolist() if not m.is_dir() and not _is_hidden(m.filename)]
+    if not members:
+        raise SourceError("the zip archive holds no file")
+    for member in members:
+        yield from read_bytes(archive.read(member), member.filename.lower(), part=member.filename)
+
+
+def read_bytes(
+    data: bytes, name: str, *, part: str | None, path: Path | None = None
+) -> list[RawTable]:
+    if name.endswith(SPREADSHEET_SUFFIXES):
+        tables = list(read_spreadsheet(path if path is not None else io.BytesIO(data)))
+        if part is not None:
+            for t in tables:
+                t.part = f"{part}#{t.part}"
+        return tables
+    if not data.strip():
+        raise SourceError("the file holds only white space; deliver it again with a header row")
+    text, encoding = decode_text(data)
+    table = parse_csv_text(text, part)
+    if encoding not in ("utf-8", "utf-8-sig"):
+        table.notes.insert(0, f"decoded as {encoding}")
+    return [table]
+
+
+def _is_hidden(name: str) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    return base.startswith((".", "~$", "__MACOSX")) or name.startswith("__MACOSX")

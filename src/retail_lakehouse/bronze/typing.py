@@ -1,0 +1,184 @@
+"""Vectorised parsing of text columns into the types a contract declares.
+
+Each parser returns the typed array and a mask of values that were present but did not
+parse, so bad values are quarantined with their column instead of becoming silent NULLs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from retail_lakehouse.sources.contract import ColumnType
+
+DEFAULT_TIMESTAMP_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d",
+)
+_INT = r"^[+-]?\d+(\.0*)?$"
+_FLOAT = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+_DECIMAL_COMMA = r"^[+-]?\d+,\d+$"
+_FRACTION = r"\.(?P<digits>\d{1,9})$"
+_TRUE = ("true", "t", "yes", "y", "1")
+_FALSE = ("false", "f", "no", "n", "0")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    values: pa.Array
+    invalid: pa.BooleanArray
+    """True where a non-empty value did not parse."""
+    detail: str = ""
+    """What the parser chose (e.g. the timestamp format), for the ingest log."""
+
+
+def blank_to_null(values: pa.Array) -> pa.Array:
+    """Empty and white-space-only strings become NULL."""
+    stripped = pc.utf8_trim_whitespace(values)
+    return pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), values)
+
+
+def _invalid(present: pa.Array, parsed: pa.Array) -> pa.BooleanArray:
+    return pc.and_(pc.is_valid(present), pc.is_null(parsed))
+
+
+def parse_int(values: pa.Array) -> Parsed:
+    text = pc.utf8_trim_whitespace(values)
+    ok = pc.match_substring_regex(text, _INT)
+    cleaned = pc.replace_substring_regex(pc.if_else(ok, text, None), r"\.0*$", "")
+    parsed = pc.cast(cleaned, pa.int64())
+    return Parsed(parsed, _invalid(values, parsed))
+
+
+def parse_float(values: pa.Array) -> Parsed:
+    text = pc.utf8_trim_whitespace(values)
+    comma = pc.match_substring_regex(text, _DECIMAL_COMMA)
+    text = pc.if_else(comma, pc.replace_substring(text, ",", "."), text)
+    ok = pc.match_substring_regex(text, _FLOAT)
+    parsed = pc.cast(pc.if_else(ok, text, None), pa.float64())
+    return Parsed(parsed, _invalid(values, parsed))
+
+
+def _strptime(text: pa.Array, fmt: str) -> pa.Array:
+    return pc.strptime(text, format=fmt, unit="us", error_is_null=True)
+
+
+def parse_timestamp(values: pa.Array, formats: Sequence[str] = ()) -> Parsed:
+    """Parses with the one format (per file) that reads the most values.
+
+    ISO ``T`` separators, a trailing ``Z``/``+00:00`` and fractional seconds are accepted.
+    Day-first vs month-first is decided by the data, never per value.
+    """
+    text = pc.utf8_trim_whitespace(values)
+    text = pc.replace_substring_regex(text, r"^(\d{4}-\d{2}-\d{2})T", r"\1 ")
+    text = pc.replace_substring_regex(text, r"(Z|[+-]00:?00)$", "")
+    fraction = pc.extract_regex(text, _FRACTION)
+    base = pc.replace_substring_regex(text, _FRACTION, "")
+    best: pa.Array | None = None
+    best_fmt, best_count = "", -1
+    for fmt in formats or DEFAULT_TIMESTAMP_FORMATS:
+        candidate = _strptime(base, fmt)
+        count = len(candidate) - candidate.null_count
+        if count > best_count:
+            best, best_fmt, best_count = candidate, fmt, count
+        if count == len(base) - base.null_count:
+            break
+    assert best is not None
+    for fmt in DEFAULT_TIMESTAMP_FORMATS:  # year-first formats are unambiguous: mix them in
+        if fmt.startswith("%Y") and fmt != best_fmt and best.null_count > base.null_count:
+            best = pc.coalesce(best, _strptime(base, fmt))
+    if fraction.null_count < len(fraction):
+        padded = pc.binary_join_element_wise(pc.struct_field(fraction, [0]), "000000", "")
+        micros = pc.cast(pc.utf8_slice_codeunits(padded, 0, 6), pa.int64())
+        best = pc.add(best, pc.cast(pc.fill_null(micros, 0), pa.duration("us")))
+    parsed = pc.cast(best, pa.timestamp("us", tz="UTC"))
+    return Parsed(parsed, _invalid(values, parsed), best_fmt)
+
+
+def parse_date(values: pa.Array, formats: Sequence[str] = ()) -> Parsed:
+    stamp = parse_timestamp(values, formats)
+    return Parsed(pc.cast(stamp.values, pa.date32()), stamp.invalid, stamp.detail)
+
+
+def parse_bool(values: pa.Array) -> Parsed:
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(values))
+    true = pc.is_in(text, pa.array(_TRUE))
+    false = pc.is_in(text, pa.array(_FALSE))
+    parsed = pc.if_else(true, True, pc.if_else(false, False, None))
+    return Parsed(parsed, _invalid(values, parsed))
+
+
+def parse_json(values: pa.Array) -> Parsed:
+    """Keeps the text; flags values that are not valid JSON (checked value by value)."""
+    flags = []
+    for value in values.to_pylist():
+        if value is None:
+            flags.append(False)
+            continue
+        try:
+            json.loads(value)
+        except ValueError:
+            flags.append(True)
+        else:
+            flags.append(False)
+    return Parsed(values, pa.array(flags, pa.bool_()))
+
+
+NULL_TOKENS = ("null", "none", "nan", "n/a", "na", "nat", "\\n")
+
+
+def null_tokens_to_null(values: pa.Array) -> pa.Array:
+    """``NULL``, ``None``, ``NaN``, ``N/A``, ``\\N`` become NULL (for typed columns only)."""
+    lowered = pc.utf8_lower(pc.utf8_trim_whitespace(values))
+    return pc.if_else(
+        pc.is_in(lowered, pa.array(NULL_TOKENS)), pa.scalar(None, pa.string()), values
+    )
+
+
+def parse_column(values: pa.Array, type_: ColumnType, formats: Sequence[str] = ()) -> Parsed:
+    """Parses one text column (empty strings already NULL) into ``type_``.
+
+    Typed columns also read the usual null spellings (``NULL``, ``NaN``, ...) as NULL;
+    text columns keep them, since they may be real values.
+    """
+    if type_ != "string":
+        values = null_tokens_to_null(values)
+    parsers: dict[str, Callable[[pa.Array], Parsed]] = {
+        "string": lambda v: Parsed(v, pa.array([False] * len(v), pa.bool_())),
+        "int": parse_int,
+        "float": parse_float,
+        "decimal": parse_float,
+        "bool": parse_bool,
+        "json": parse_json,
+        "timestamp": lambda v: parse_timestamp(v, formats),
+        "date": lambda v: parse_date(v, formats),
+    }
+    return parsers[type_](values)
+
+
+TYPE_WORDS = {
+    "int": "an integer",
+    "float": "a number",
+    "decimal": "a number",
+    "bool": "a boolean",
+    "json": "valid JSON",
+    "timestamp": "a timestamp",
+    "date": "a date",
+    "string": "text",
+}

@@ -1,0 +1,125 @@
+"""``lakehouse check`` and ``lakehouse sql``: verify the lakehouse, query it read-only."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+
+from retail_lakehouse import ops
+from retail_lakehouse.engines import Engine
+from retail_lakehouse.errors import ConfigError
+from retail_lakehouse.runner.project import DEFAULT_MODELS_DIR, Project
+from retail_lakehouse.storage import Lakehouse, TableRef
+
+
+def read_only_query(engine: Engine, query: str) -> pa.Table:
+    """Runs one SELECT (or WITH … SELECT); anything that could change data is refused."""
+    try:
+        statements = sqlglot.parse(query, read="duckdb")
+    except sqlglot.errors.ParseError as exc:
+        raise ConfigError(f"the query does not parse: {exc}") from exc
+    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+        raise ConfigError("lakehouse sql runs exactly one SELECT statement.")
+    tree = statements[0]
+    for table in tree.find_all(exp.Table):
+        if table.db and table.db not in ("bronze", "silver", "gold", "ops"):
+            raise ConfigError(f"{table.sql()} is not a lakehouse table: use <layer>.<table>.")
+    return engine.query(query)
+
+
+def latest_per_table(table: pa.Table, time_column: str) -> dict[str, dict[str, object]]:
+    latest: dict[str, dict[str, object]] = {}
+    for row in table.sort_by(time_column).to_pylist():
+        latest[str(row["table_name"])] = row
+    return latest
+
+
+def check_lakehouse(lakehouse: Lakehouse, models_dir: object = DEFAULT_MODELS_DIR) -> list[str]:
+    """Every violation found, as a sentence saying what is wrong and where to look."""
+    problems: list[str] = []
+    if not lakehouse.exists(TableRef("ops", "row_ledger")):
+        return ["nothing has run yet: run `lakehouse run` first"]
+    ledger = ops.read(lakehouse, "row_ledger")
+    for row in ledger.to_pylist():
+        accounted = row["rows_out"] + row["rows_quarantined"] + row["rows_dropped"]
+        if row["rows_in"] != accounted:
+            where = f" ({row['source']})" if row["source"] else ""
+            problems.append(
+                f"{row['table_name']}{where} run {row['run_id']}: rows_in {row['rows_in']} ≠ "
+                f"out {row['rows_out']} + quarantined {row['rows_quarantined']} + dropped "
+                f"{row['rows_dropped']} ({json.loads(row['dropped_by_rule'] or '{}')})"
+            )
+    problems += check_bronze(lakehouse)
+    problems += check_models(lakehouse, ledger)
+    problems += check_expectations(lakehouse)
+    return problems
+
+
+def check_bronze(lakehouse: Lakehouse) -> list[str]:
+    """Each bronze table holds exactly the rows its loaded files were logged with."""
+    log = ops.read(lakehouse, "ingest_log").to_pylist()
+    expected: dict[str, dict[str, int]] = {}
+    for row in sorted(log, key=lambda r: r["ingested_at"]):
+        if row["status"] == "loaded":
+            expected.setdefault(row["table_name"], {})[row["sha256"]] = row["rows"]
+    problems = []
+    for table_name, files in expected.items():
+        actual = lakehouse.count(TableRef.parse(table_name))
+        if actual != sum(files.values()):
+            problems.append(
+                f"{table_name} has {actual} rows but its {len(files)} loaded file(s) were "
+                f"logged with {sum(files.values())}: re-run `lakehouse run` to repair"
+            )
+    return problems
+
+
+def check_models(lakehouse: Lakehouse, ledger: pa.Table) -> list[str]:
+    """Tables still hold what their last build recorded, and conserve their source's rows."""
+    problems = []
+    models = [m for m in Project.load().models.values() if m.sql is not None]
+    built = latest_per_table(
+        ledger.filter(pa.compute.not_equal(ledger["layer"], "bronze")), "recorded_at"
+    )
+    for model in models:
+        record = built.get(str(model.ref))
+        if record is None or not lakehouse.exists(model.ref) or model.materialized != "table":
+            continue
+        actual = lakehouse.count(model.ref)
+        if actual != record["rows_out"]:
+            problems.append(
+                f"{model.ref} has {actual} rows, its last build wrote {record['rows_out']}"
+            )
+        if model.conserves is not None:
+            source_rows = lakehouse.count(model.conserves)
+            if source_rows != record["rows_in"]:
+                problems.append(
+                    f"{model.ref} accounted for {record['rows_in']} rows of {model.conserves}, "
+                    f"which now has {source_rows}: run `lakehouse run`"
+                )
+    return problems
+
+
+def check_expectations(lakehouse: Lakehouse) -> list[str]:
+    problems = []
+    runs = latest_per_table(ops.read(lakehouse, "runs"), "ended_at")
+    for table_name, run in runs.items():
+        if run["status"] == "failed":
+            problems.append(f"{table_name}: last build failed: {run['message']}")
+    results = ops.read(lakehouse, "dq_results").to_pylist()
+    last_run: dict[str, str] = {}
+    for row in sorted(results, key=lambda r: r["checked_at"]):
+        last_run[row["table_name"]] = row["run_id"]
+    for row in results:
+        if (
+            row["run_id"] == last_run[row["table_name"]]
+            and row["severity"] == "fail"
+            and not row["passed"]
+        ):
+            problems.append(
+                f"{row['table_name']}: expectation {row['expectation']} failed on "
+                f"{row['failing_rows']} rows (sample: {row['sample'][:200]})"
+            )
+    return problems

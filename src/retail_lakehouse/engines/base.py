@@ -1,0 +1,51 @@
+"""The engine interface: what the runner, quality and bronze code may ask of an engine.
+
+Every SQL string given to an engine is portable SQL in the DuckDB dialect that names tables
+``<layer>.<table>``; the Spark engine transpiles it with SQLGlot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, Protocol
+
+import pyarrow as pa
+
+from retail_lakehouse.storage import Lakehouse, MergeSpec, TableRef
+
+WriteMode = Literal["overwrite", "append"]
+
+
+class Engine(Protocol):
+    """A SQL engine over the lakehouse's Delta tables."""
+
+    name: str
+    lakehouse: Lakehouse
+
+    def refresh(self, ref: TableRef | None = None) -> None:
+        """Makes the latest version of ``ref`` (or of every table) visible to queries."""
+
+    def query(self, sql: str) -> pa.Table:
+        """Runs a query and returns the (small) result as Arrow."""
+
+    def create_stage(self, name: str, sql: str) -> None:
+        """Makes the result of ``sql`` queryable as the unqualified table ``name``."""
+
+    def drop_stage(self, name: str) -> None:
+        """Forgets a stage created by :meth:`create_stage`."""
+
+    def write(
+        self,
+        ref: TableRef,
+        sql: str,
+        *,
+        mode: WriteMode,
+        partition_by: Sequence[str] = (),
+    ) -> int:
+        """Writes the result of ``sql`` to ``ref`` in one commit; returns the new version."""
+
+    def merge(self, ref: TableRef, source_sql: str, spec: MergeSpec) -> int:
+        """Merges the result of ``source_sql`` into ``ref``; returns the new version."""
+
+    def close(self) -> None:
+        """Releases the engine's resources (sessions, servers)."""

@@ -1,0 +1,29 @@
+"""One exception hierarchy. Every message says what went wrong *and* what to do about it."""
+
+
+class LakehouseError(Exception):
+    """Base class: the CLI prints the message in one line and exits with ``exit_code``."""
+
+    exit_code = 2
+
+
+class ConfigError(LakehouseError):
+    """A setting, flag or model configuration is invalid."""
+
+
+class SourceError(LakehouseError):
+    """A source file or source name cannot be used."""
+
+
+class ModelError(LakehouseError):
+    """A model's SQL or YAML is invalid, or it failed while running."""
+
+
+class EngineError(LakehouseError):
+    """The execution engine could not be started or reached."""
+
+
+class CheckFailed(LakehouseError):
+    """A lakehouse check (row conservation, a `fail` expectation) found violations."""
+
+    exit_code = 1

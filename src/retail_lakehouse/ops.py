@@ -1,0 +1,175 @@
+"""The ``ops`` layer: run ledger, row ledger, ingest log, quarantine, DQ results, schema log.
+
+Schemas are fixed here so every writer (bronze, runner, quality) appends the same shape.
+Records are written by run-keyed append: a re-run adds its own rows, never duplicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from retail_lakehouse.storage import Lakehouse, TableRef
+from retail_lakehouse.storage.delta import sql_string
+
+_TS = pa.timestamp("us", tz="UTC")
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "runs": pa.schema(
+        [
+            ("run_id", pa.string()),
+            ("table_name", pa.string()),
+            ("engine", pa.string()),
+            ("materialized", pa.string()),
+            ("status", pa.string()),
+            ("started_at", _TS),
+            ("ended_at", _TS),
+            ("duration_s", pa.float64()),
+            ("rows_in", pa.int64()),
+            ("rows_out", pa.int64()),
+            ("delta_version", pa.int64()),
+            ("fingerprint", pa.string()),
+            ("message", pa.string()),
+        ]
+    ),
+    "row_ledger": pa.schema(
+        [
+            ("run_id", pa.string()),
+            ("layer", pa.string()),
+            ("table_name", pa.string()),
+            ("source", pa.string()),
+            ("rows_in", pa.int64()),
+            ("rows_out", pa.int64()),
+            ("rows_quarantined", pa.int64()),
+            ("rows_dropped", pa.int64()),
+            ("dropped_by_rule", pa.string()),
+            ("table_version", pa.int64()),
+            ("recorded_at", _TS),
+        ]
+    ),
+    "ingest_log": pa.schema(
+        [
+            ("run_id", pa.string()),
+            ("source", pa.string()),
+            ("table_name", pa.string()),
+            ("file", pa.string()),
+            ("sha256", pa.string()),
+            ("status", pa.string()),
+            ("rows", pa.int64()),
+            ("quarantined", pa.int64()),
+            ("message", pa.string()),
+            ("ingested_at", _TS),
+        ]
+    ),
+    "quarantine": pa.schema(
+        [
+            ("run_id", pa.string()),
+            ("table_name", pa.string()),
+            ("_source_file", pa.string()),
+            ("_source_part", pa.string()),
+            ("_source_line", pa.int64()),
+            ("_rule", pa.string()),
+            ("_reason", pa.string()),
+            ("_run_id", pa.string()),
+            ("_file_sha256", pa.string()),
+            ("record", pa.string()),
+            ("quarantined_at", _TS),
+        ]
+    ),
+    "dq_results": pa.schema(
+        [
+            ("run_id", pa.string()),
+            ("table_name", pa.string()),
+            ("expectation", pa.string()),
+            ("severity", pa.string()),
+            ("failing_rows", pa.int64()),
+            ("passed", pa.bool_()),
+            ("sample", pa.string()),
+            ("checked_at", _TS),
+        ]
+    ),
+    "schema_changes": pa.schema(
+        [
+            ("run_id", pa.string()),
+            ("table_name", pa.string()),
+            ("file", pa.string()),
+            ("column_name", pa.string()),
+            ("change", pa.string()),
+            ("recorded_at", _TS),
+        ]
+    ),
+}
+
+
+def new_run_id(now: dt.datetime | None = None) -> str:
+    """Sortable, unique run id: ``20261123T193800Z-1a2b3c4d``."""
+    now = now or utc_now()
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def ops_ref(name: str) -> TableRef:
+    return TableRef("ops", name)
+
+
+def to_table(name: str, records: Sequence[Mapping[str, Any]]) -> pa.Table:
+    schema = SCHEMAS[name]
+    return pa.Table.from_pylist([dict(r) for r in records], schema=schema)
+
+
+def append(lakehouse: Lakehouse, name: str, records: Sequence[Mapping[str, Any]]) -> None:
+    """Appends records to ``ops.<name>`` (creating it with its fixed schema)."""
+    if not records and lakehouse.exists(ops_ref(name)):
+        return
+    lakehouse.write(ops_ref(name), to_table(name, records), mode="append")
+
+
+def replace_for_files(
+    lakehouse: Lakehouse,
+    name: str,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    table_name: str,
+    file_hashes: Sequence[str],
+) -> None:
+    """Replaces the rows of ``ops.<name>`` for these files of one table, in one commit."""
+    ref = ops_ref(name)
+    if not lakehouse.exists(ref):
+        lakehouse.write(ref, to_table(name, records), mode="append")
+        return
+    if not file_hashes:
+        return
+    hashes = ", ".join(sql_string(h) for h in sorted(set(file_hashes)))
+    predicate = f"table_name = {sql_string(table_name)} AND _file_sha256 IN ({hashes})"
+    lakehouse.write(ref, to_table(name, records), mode="overwrite", predicate=predicate)
+
+
+def read(lakehouse: Lakehouse, name: str) -> pa.Table:
+    """The whole ops table, or an empty table of its schema when it does not exist yet."""
+    ref = ops_ref(name)
+    if not lakehouse.exists(ref):
+        return SCHEMAS[name].empty_table()
+    return lakehouse.read(ref)
+
+
+def replace_table_quarantine(
+    lakehouse: Lakehouse, table_name: str, records: Sequence[Mapping[str, Any]], *, replace: bool
+) -> None:
+    """Quarantine of a model build: a full rebuild replaces the table's earlier rows."""
+    ref = ops_ref("quarantine")
+    if replace and lakehouse.exists(ref):
+        lakehouse.write(
+            ref,
+            to_table("quarantine", records),
+            mode="overwrite",
+            predicate=f"table_name = {sql_string(table_name)}",
+        )
+    elif records:
+        append(lakehouse, "quarantine", records)

@@ -1,0 +1,1 @@
+"""Model runner: models from SQL files, a DAG from their table references, materializations."""

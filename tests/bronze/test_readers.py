@@ -1,0 +1,81 @@
+"""Readers turn any delivered file into text rows with the line each row started on."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from retail_lakehouse.bronze.readers import cell_text, decode_text, parse_csv_text, read_file
+from retail_lakehouse.errors import SourceError
+
+
+@pytest.mark.parametrize(
+    ("data", "text", "encoding"),
+    [
+        ("£5 café".encode(), "£5 café", "utf-8"),
+        (b"\xef\xbb\xbf" + "£5".encode(), "£5", "utf-8-sig"),
+        ("£5 café ção €".encode("cp1252"), "£5 café ção €", "cp1252"),
+        ("ab".encode("utf-16"), "ab", "utf-16"),
+        (b"\x81x", "\x81x", "latin-1"),
+    ],
+)
+def test_decode_text_detects_the_encoding(data: bytes, text: str, encoding: str) -> None:
+    assert decode_text(data) == (text, encoding)
+
+
+def test_quoted_newline_keeps_the_line_number_of_the_row_start() -> None:
+    table = parse_csv_text('a,b\n1,"two\nlines"\n3,x\n')
+    assert table.rows == [["1", "two\nlines"], ["3", "x"]]
+    assert table.lines == [2, 4]
+
+
+def test_semicolon_files_are_sniffed_and_blank_lines_reported() -> None:
+    table = parse_csv_text("a;b\n1;2\n\n3;4\n")
+    assert table.rows == [["1", "2"], ["3", "4"]]
+    assert table.lines == [2, 4]
+    assert table.notes == ["skipped 1 blank lines"]
+
+
+def test_spreadsheet_cells_are_written_as_a_csv_export_would() -> None:
+    assert cell_text(22423.0) == "22423"
+    assert cell_text(2.55) == "2.55"
+    assert cell_text(None) == ""
+
+
+def test_empty_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    with pytest.raises(SourceError, match="empty"):
+        read_file(path)
+
+
+def test_gzip_and_zip_are_unpacked(tmp_path: Path) -> None:
+    (tmp_path / "a.csv.gz").write_bytes(gzip.compress(b"x,y\n1,2\n"))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("inner.csv", "x,y\n3,4\n5,6\n")
+    (tmp_path / "b.zip").write_bytes(buffer.getvalue())
+    assert read_file(tmp_path / "a.csv.gz")[0].rows == [["1", "2"]]
+    inner = read_file(tmp_path / "b.zip")[0]
+    assert (inner.part, inner.rows) == ("inner.csv", [["3", "4"], ["5", "6"]])
+
+
+def test_every_sheet_of_a_workbook_is_read_with_its_row_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    for name, rows in (("Year 1", [[1, "a"]]), ("Year 2", [[2, "b"], [3.5, None]])):
+        sheet = workbook.add_worksheet(name)
+        sheet.write_row(0, 0, ["n", "s"])
+        for i, row in enumerate(rows, start=1):
+            sheet.write_row(i, 0, row)
+    workbook.close()
+    parts = read_file(path)
+    assert [(p.part, p.rows, p.lines) for p in parts] == [
+        ("Year 1", [["1", "a"]], [2]),
+        ("Year 2", [["2", "b"], ["3.5", ""]], [2, 3]),
+    ]
