@@ -25,7 +25,7 @@ lint: $(STAMP)  ## ruff + mypy.
 	$(BIN)/mypy
 
 test: lint  ## The full test suite (lint, types, fast and slow tests, Spark parity on Sail).
-	$(BIN)/pytest -n 2 --dist loadfile -q
+	$(BIN)/pytest -q
 
 test-fast: $(STAMP)  ## Tests without the slow/Spark ones, for quick iterations.
 	$(BIN)/pytest -q -m "not slow and not spark"

@@ -25,6 +25,27 @@ def duckdb_engine(lakehouse: Lakehouse) -> Iterator[Engine]:
     engine.close()
 
 
+@pytest.fixture(scope="session")
+def sail_remote() -> Iterator[str]:
+    """One local Sail (Spark Connect) server for the whole test session."""
+    from pysail.spark import SparkConnectServer
+
+    server = SparkConnectServer(ip="127.0.0.1", port=0)
+    server.start(background=True)
+    host, port = server.listening_address
+    yield f"sc://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def engine(request: pytest.FixtureRequest, lakehouse: Lakehouse) -> Iterator[Engine]:
+    """Each engine in turn, over the same kind of lakehouse (behaviour must match)."""
+    remote = request.getfixturevalue("sail_remote") if request.param == "spark" else None
+    opened = open_engine(request.param, lakehouse, spark_remote=remote)
+    yield opened
+    opened.close()
+
+
 def write_landing(lakehouse: Lakehouse, source: str, name: str, content: str | bytes) -> Path:
     """Drops a file into ``landing/<source>/`` and returns its path."""
     folder = lakehouse.home / "landing" / source

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from retail_lakehouse.storage import Lakehouse, TableRef
 from retail_lakehouse.storage.delta import sql_string
@@ -146,9 +147,21 @@ def replace_for_files(
         return
     if not file_hashes:
         return
+    if not records and not has_rows(lakehouse, ref, table_name, set(file_hashes)):
+        return  # nothing to add, nothing to replace: no empty commit
     hashes = ", ".join(sql_string(h) for h in sorted(set(file_hashes)))
     predicate = f"table_name = {sql_string(table_name)} AND _file_sha256 IN ({hashes})"
     lakehouse.write(ref, to_table(name, records), mode="overwrite", predicate=predicate)
+
+
+def has_rows(
+    lakehouse: Lakehouse, ref: TableRef, table_name: str, file_hashes: set[str] | None = None
+) -> bool:
+    """Whether ``ref`` holds rows of ``table_name`` (optionally of these files)."""
+    condition = pc.field("table_name") == table_name
+    if file_hashes is not None:
+        condition &= pc.field("_file_sha256").isin(sorted(file_hashes))
+    return bool(lakehouse.dataset(ref).count_rows(filter=condition))
 
 
 def read(lakehouse: Lakehouse, name: str) -> pa.Table:
@@ -165,6 +178,8 @@ def replace_table_quarantine(
     """Quarantine of a model build: a full rebuild replaces the table's earlier rows."""
     ref = ops_ref("quarantine")
     if replace and lakehouse.exists(ref):
+        if not records and not has_rows(lakehouse, ref, table_name):
+            return
         lakehouse.write(
             ref,
             to_table("quarantine", records),

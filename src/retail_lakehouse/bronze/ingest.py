@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from retail_lakehouse import ops
-from retail_lakehouse.bronze.readers import RawTable, read_file
+from retail_lakehouse.bronze.readers import SPREADSHEET_SUFFIXES, RawTable, read_file
 from retail_lakehouse.bronze.typing import TYPE_WORDS, blank_to_null, parse_column
 from retail_lakehouse.errors import SourceError
 from retail_lakehouse.sources.contract import Column, Source, TableContract
@@ -85,16 +85,26 @@ def snake_case(header: str) -> str:
 
 
 def discover_files(folder: Path) -> list[Path]:
-    """Data files below ``folder`` in a stable order, skipping hidden and partial files."""
+    """Data files below ``folder`` in a stable order, skipping hidden and partial files.
+
+    Links to folders are listed too (they are not followed), so ingest reports them.
+    """
     found = []
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
         if any(part.startswith(_IGNORED_PREFIXES) for part in relative.parts):
             continue
-        if path.is_dir() or path.name.lower().endswith(_IGNORED_SUFFIXES):
+        if path.is_dir() and not path.is_symlink():
+            continue
+        if path.name.lower().endswith(_IGNORED_SUFFIXES):
             continue
         found.append(path)
     return found
+
+
+def display_path(relative: str) -> str:
+    """A file name as valid text: bytes that are not UTF-8 are shown as ``\\xe9``."""
+    return relative.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def ingest_landing(
@@ -133,15 +143,19 @@ def ingest_source(
     progress: ProgressFn | None = None,
 ) -> list[FileResult]:
     seen = loaded_hashes(lakehouse, source.name)
+    recorded = recorded_columns(lakehouse)
     results: list[FileResult] = []
     for path in discover_files(landing / source.name):
         if progress:
-            progress(f"{source.name}: {path.name}")
+            progress(f"{source.name}: {display_path(path.name)}")
         result = ingest_file(
             lakehouse, landing, source, path, seen=seen, run_id=run_id, ingested_at=ingested_at
         )
         if result.log["status"] == "loaded":
             seen.add(result.log["sha256"])
+            table_name = result.log["table_name"]
+            result.new_columns = [c for c in result.new_columns if (table_name, c) not in recorded]
+            recorded.update((table_name, c) for c in result.new_columns)
         results.append(result)
     record_results(lakehouse, results, run_id=run_id)
     return results
@@ -151,6 +165,18 @@ def loaded_hashes(lakehouse: Lakehouse, source: str) -> set[str]:
     log = ops.read(lakehouse, "ingest_log")
     mask = pc.and_(pc.equal(log["source"], source), pc.equal(log["status"], "loaded"))
     return set(log.filter(mask)["sha256"].to_pylist())
+
+
+def recorded_columns(lakehouse: Lakehouse) -> set[tuple[str, str]]:
+    """(table, column) of every added column already in ``ops.schema_changes``.
+
+    Keyed on the ops record rather than the bronze schema, so a run killed between the
+    bronze write and the ops records still records the change when it is re-run.
+    """
+    changes = ops.read(lakehouse, "schema_changes")
+    return set(
+        zip(changes["table_name"].to_pylist(), changes["column_name"].to_pylist(), strict=True)
+    )
 
 
 def ingest_file(
@@ -163,7 +189,7 @@ def ingest_file(
     run_id: str,
     ingested_at: dt.datetime,
 ) -> FileResult:
-    relative = path.relative_to(landing).as_posix()
+    relative = display_path(path.relative_to(landing).as_posix())
     log: dict[str, Any] = {
         "run_id": run_id,
         "source": source.name,
@@ -176,10 +202,26 @@ def ingest_file(
         "message": "",
         "ingested_at": ingested_at,
     }
-    if not path.resolve().is_relative_to(landing.resolve()):
+    try:
+        inside = path.resolve().is_relative_to(landing.resolve())
+    except (OSError, RuntimeError):  # a symbolic link loop
+        log["message"] = "the file is a link that never resolves (a loop); copy the file itself in"
+        return FileResult(log)
+    if not inside:
         log["message"] = "the file links outside the landing folder; copy the file itself in"
         return FileResult(log)
-    sha = file_sha256(path)
+    if path.is_symlink() and path.is_dir():
+        log["message"] = "a link to a folder is not followed; move the folder itself in"
+        return FileResult(log)
+    if not path.is_file():
+        what = "a link to a missing file" if path.is_symlink() else "not a regular file"
+        log["message"] = f"the file is {what}; copy the file itself in"
+        return FileResult(log)
+    try:
+        sha = file_sha256(path)
+    except OSError as exc:
+        log["message"] = f"cannot read the file: {exc.strerror}"
+        return FileResult(log)
     log["sha256"] = sha
     contract = source.table_for(path)
     if contract is None:
@@ -198,6 +240,12 @@ def ingest_file(
         result = load_parts(parts, contract, relative, sha=sha, run_id=run_id, at=ingested_at)
     except SourceError as exc:
         log["message"] = str(exc)
+        return FileResult(log, contract=contract)
+    except Exception as exc:  # one unreadable file must not stop the run
+        log["message"] = (
+            f"the file could not be read ({type(exc).__name__}: {exc}); "
+            "please report it with the file"
+        )
         return FileResult(log, contract=contract)
     result.log = {**log, **result.log}
     write_bronze(lakehouse, contract, result)
@@ -245,17 +293,21 @@ def load_parts(
     notes: list[str] = []
     extra_columns: list[str] = []
     matched = 0
+    name = relative.rsplit("/", 1)[-1]
     for part in parts:
         notes.extend(part.notes)
         mapping, missing = map_header(part.header, contract)
         if missing:
-            where = f"sheet {part.part!r}" if part.part else "the header"
+            where = _part_label(part, name)
             if len(parts) > 1 and part.part:
-                notes.append(f"{where} skipped: it lacks {', '.join(missing)}")
+                size = len(part.rows) + len(part.broken)
+                notes.append(f"{where} skipped ({size} rows): it lacks {', '.join(missing)}")
                 continue
+            found = ", ".join(part.header) or "nothing"
+            found = found if len(found) <= 200 else found[:200] + "…"
             raise SourceError(
                 f"{where} lacks required column(s) {', '.join(missing)} "
-                f"(found: {', '.join(part.header) or 'nothing'}); fix the file and drop it again"
+                f"(found: {found}); fix the file and drop it again"
             )
         matched += 1
         good, bad = parse_part(part, mapping, contract, relative, sha=sha, run_id=run_id, at=at)
@@ -266,6 +318,8 @@ def load_parts(
         raise SourceError("no sheet holds the required columns; " + "; ".join(notes))
     bronze = concat(tables, contract) if tables else empty_bronze(contract)
     rows = bronze.num_rows
+    if not rows and not quarantine:
+        notes.append("the file holds a header but no data rows")
     message = "; ".join(notes)
     return FileResult(
         {"status": "loaded", "rows": rows, "quarantined": len(quarantine), "message": message},
@@ -274,6 +328,35 @@ def load_parts(
         new_columns=extra_columns,
         contract=contract,
     )
+
+
+def _part_label(part: RawTable, name: str) -> str:
+    """How a message names a part: ``the header of x.csv``, ``sheet 'Notes' of b.xlsx``."""
+    if part.part is None:
+        return f"the header of {name}"
+    spreadsheet = "#" in part.part or name.lower().endswith(SPREADSHEET_SUFFIXES)
+    kind = "sheet" if spreadsheet else "zip member"
+    return f"{kind} {part.part!r} of {name}"
+
+
+def unique_headers(headers: Sequence[str]) -> list[str]:
+    """Header texts made unique for a quarantine record: a second ``Qty`` is ``Qty (2)``."""
+    seen: dict[str, int] = {}
+    unique = []
+    for header in headers:
+        seen[header] = seen.get(header, 0) + 1
+        unique.append(header if seen[header] == 1 else f"{header} ({seen[header]})")
+    return unique
+
+
+def ragged_reason(headers: Sequence[str], found: int) -> str:
+    """``expected 8 fields, found 6: no value for 'Customer ID', 'Country'``."""
+    width = len(headers)
+    if found < width:
+        lacking = ", ".join(repr(h) for h in headers[found:])
+        return f"expected {width} fields, found {found}: no value for {lacking}"
+    last = repr(headers[-1]) if headers else "the header"
+    return f"expected {width} fields, found {found}: {found - width} beyond the last column {last}"
 
 
 def parse_part(
@@ -288,16 +371,17 @@ def parse_part(
 ) -> tuple[pa.Table, list[dict[str, Any]]]:
     width = len(mapping)
     headers = list(part.header)
+    record_keys = unique_headers(headers)
     quarantine: list[dict[str, Any]] = []
 
-    def reject(index: int, rule: str, reason: str, record: Any) -> None:
+    def reject(line: int, rule: str, reason: str, record: Any) -> None:
         quarantine.append(
             {
                 "run_id": run_id,
                 "table_name": f"bronze.{contract.bronze_table}",
                 "_source_file": relative,
                 "_source_part": part.part,
-                "_source_line": part.lines[index],
+                "_source_line": line,
                 "_rule": rule,
                 "_reason": reason,
                 "_run_id": run_id,
@@ -307,12 +391,14 @@ def parse_part(
             }
         )
 
+    for broken in part.broken:
+        reject(broken.line, broken.rule, broken.reason, broken.fields)
     keep: list[int] = []
     for i, row in enumerate(part.rows):
         if len(row) == width:
             keep.append(i)
         else:
-            reject(i, "ragged_row", f"expected {width} fields, found {len(row)}", row)
+            reject(part.lines[i], "ragged_row", ragged_reason(headers, len(row)), row)
     rows = [part.rows[i] for i in keep]
     columns_text = (
         [pa.array(col, pa.string()) for col in zip(*rows, strict=True)]
@@ -321,7 +407,7 @@ def parse_part(
     )
     arrays: dict[str, pa.Array] = {}
     failed = pa.array([False] * len(rows), pa.bool_())
-    reasons: list[tuple[pa.BooleanArray, str, str, Column]] = []
+    reasons: list[tuple[pa.BooleanArray, str, int, Column]] = []
     formats = contract.timestamp_formats
     for position, target in enumerate(mapping):
         text = blank_to_null(columns_text[position])
@@ -331,24 +417,26 @@ def parse_part(
         parsed = parse_column(text, target.type, formats)
         arrays[target.name] = parsed.values
         if parsed.invalid.true_count:
-            reasons.append((parsed.invalid, "unparsable_value", headers[position], target))
-        if not target.nullable:
-            missing = pc.is_null(text)
+            reasons.append((parsed.invalid, "unparsable_value", position, target))
+        if not target.nullable:  # empty, or a null spelling such as NULL or N/A
+            missing = pc.and_(pc.is_null(parsed.values), pc.invert(parsed.invalid))
             if missing.true_count:
-                reasons.append((missing, "missing_value", headers[position], target))
+                reasons.append((missing, "missing_value", position, target))
     for mask, _, _, _ in reasons:
         failed = pc.or_(failed, mask)
     if failed.true_count:
         for local in pc.indices_nonzero(failed).to_pylist():
-            for mask, rule, header, column in reasons:
+            for mask, rule, position, column in reasons:
                 if mask[local].as_py():
-                    value = rows[local][headers.index(header)]
-                    reason = (
-                        f"column {header!r}: {value!r} is not {TYPE_WORDS[column.type]}"
-                        if rule == "unparsable_value"
-                        else f"column {header!r} is empty but required"
-                    )
-                    reject(keep[local], rule, reason, dict(zip(headers, rows[local], strict=True)))
+                    header, value = headers[position], rows[local][position]
+                    if rule == "unparsable_value":
+                        reason = f"column {header!r}: {value!r} is not {TYPE_WORDS[column.type]}"
+                    elif value.strip():
+                        reason = f"column {header!r}: {value!r} means no value, but it is required"
+                    else:
+                        reason = f"column {header!r} is empty but required"
+                    record = dict(zip(record_keys, rows[local], strict=True))
+                    reject(part.lines[keep[local]], rule, reason, record)
                     break
     size = len(rows)
     lines = pa.array([part.lines[i] for i in keep], pa.int64())
@@ -412,8 +500,6 @@ def write_bronze(lakehouse: Lakehouse, contract: TableContract, result: FileResu
     if not lakehouse.exists(ref):
         lakehouse.write(ref, result.bronze, mode="append")
         return
-    existing = set(lakehouse.table(ref).schema().to_arrow().names)
-    result.new_columns = [c for c in result.new_columns if c not in existing]
     lakehouse.write(
         ref, result.bronze, mode="overwrite", predicate=f"_file_sha256 = {sql_string(sha)}"
     )

@@ -11,8 +11,10 @@ import csv
 import datetime as dt
 import gzip
 import io
+import re
 import sys
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +24,25 @@ from retail_lakehouse.errors import SourceError
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 _DELIMITERS = (",", ";", "\t", "|")
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+"""A multi-byte UTF-8 character: text holding one is UTF-8, at least in part."""
+_ENCODING_NOTES = {
+    "utf-8+cp1252": "decoded as utf-8, its lines that are not utf-8 as cp1252",
+}
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+@dataclass(frozen=True)
+class BrokenRow:
+    """A row the reader could not split into fields; it goes to quarantine as it is."""
+
+    line: int
+    rule: str
+    reason: str
+    fields: list[str]
 
 
 @dataclass
@@ -37,13 +56,20 @@ class RawTable:
     lines: list[int]
     """Line (CSV) or row (sheet) number of each row, 1-based, as an editor shows it."""
     notes: list[str] = field(default_factory=list)
+    broken: list[BrokenRow] = field(default_factory=list)
+    """Rows that cannot be trusted field by field (e.g. an unclosed quote)."""
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Decodes bytes as UTF-8 (with or without BOM), UTF-16 with BOM, else CP1252/Latin-1.
+    r"""Decodes bytes as UTF-8 (with or without BOM), UTF-16 with BOM, else CP1252/Latin-1.
+
+    A file that is UTF-8 except for some lines (two exports concatenated) is decoded line by
+    line, so neither part turns into mojibake.
 
     >>> decode_text("£5".encode("cp1252"))
     ('£5', 'cp1252')
+    >>> decode_text("café\n".encode() + "£5".encode("cp1252"))
+    ('café\n£5', 'utf-8+cp1252')
     """
     if data.startswith(codecs.BOM_UTF8):
         try:
@@ -56,10 +82,23 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if _UTF8_SEQUENCE.search(data):
+        return "".join(_decode_line(line) for line in data.splitlines(keepends=True)), (
+            "utf-8+cp1252"
+        )
     try:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         return data.decode("latin-1"), "latin-1"
+
+
+def _decode_line(line: bytes) -> str:
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return line.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return line.decode("latin-1")
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -69,33 +108,110 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
+class _TrackedLines:
+    """Physical lines fed to the CSV reader, remembering those of the current row."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = iter(io.StringIO(text, newline=""))
+        self.current: list[str] = []
+
+    def __iter__(self) -> _TrackedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.current.append(line)
+        return line
+
+
 def parse_csv_text(text: str, part: str | None = None) -> RawTable:
-    """Parses CSV text, keeping each row's first physical line number."""
+    """Parses CSV text, keeping each row's first physical line number.
+
+    A quote that is never closed swallows the rest of the file into one field: that row is
+    reported as broken (with the lines it swallowed) instead of being loaded or dropped.
+    """
     notes: list[str] = []
     if "\x00" in text:
         notes.append(f"removed {text.count(chr(0))} NUL bytes")
         text = text.replace("\x00", "")
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first_line))
+    delimiter = sniff_delimiter(_first_non_blank_line(text))
+    physical = _TrackedLines(text)
+    reader = csv.reader(physical, delimiter=delimiter)
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
     blank = 0
     previous_end = 0
-    for row in reader:
-        start = previous_end + 1
-        previous_end = reader.line_num
-        if not row or (len(row) == 1 and not row[0].strip()):
-            blank += 1
-            continue
-        if header is None:
-            header = row
-            continue
-        rows.append(row)
-        lines.append(start)
+    last_raw: list[str] = []
+    try:
+        for row in reader:
+            start = previous_end + 1
+            previous_end = reader.line_num
+            last_raw, physical.current = physical.current, []
+            if not row or (len(row) == 1 and not row[0].strip()):
+                blank += 1
+                continue
+            if header is None:
+                header = row
+                continue
+            rows.append(row)
+            lines.append(start)
+    except csv.Error as exc:
+        raise SourceError(f"line {reader.line_num} cannot be read as CSV: {exc}") from exc
+    broken: list[BrokenRow] = []
+    unclosed = _unclosed_quote_field("".join(last_raw), delimiter) if last_raw else None
+    if unclosed is not None:
+        if not rows:
+            raise SourceError(
+                f"the header (line {previous_end - len(last_raw) + 1}) opens a quote that is "
+                "never closed; fix the file and drop it again"
+            )
+        first, row = lines.pop(), rows.pop()
+        column = header[unclosed] if header and unclosed < len(header) else f"#{unclosed + 1}"
+        broken.append(
+            BrokenRow(
+                first,
+                "unclosed_quote",
+                f"column {column!r}: the quote opened on line {first} is never closed, so "
+                f"lines {first}-{previous_end} were read as one row",
+                row,
+            )
+        )
     if blank:
         notes.append(f"skipped {blank} blank lines")
-    return RawTable(part, header or [], rows, lines, notes)
+    return RawTable(part, header or [], rows, lines, notes, broken)
+
+
+def _first_non_blank_line(text: str) -> str:
+    for line in io.StringIO(text, newline=""):
+        if line.strip():
+            return line
+    return ""
+
+
+def _unclosed_quote_field(raw: str, delimiter: str) -> int | None:
+    """Index of the field whose quote ``raw`` (one CSV row) never closes, else None.
+
+    Follows the csv module's non-strict rules: a quote opens a quoted field only as the
+    field's first character, ``""`` inside it is an escaped quote.
+    """
+    quoted = re.compile(r'"(?:[^"]++|"")*+"')
+    rest = re.compile(f"[^{re.escape(delimiter)}\r\n]*")
+    position, index = 0, 0
+    while position < len(raw):
+        if raw[position] == '"':
+            match = quoted.match(raw, position)
+            if match is None:
+                return index
+            position = match.end()
+        end = rest.match(raw, position)
+        position = end.end() if end else position
+        if position < len(raw) and raw[position] == delimiter:
+            index += 1
+            position += 1
+            continue
+        break
+    return None
 
 
 def cell_text(value: object) -> str:
@@ -128,7 +244,10 @@ def read_spreadsheet(source: Path | io.BytesIO) -> Iterator[RawTable]:
     except Exception as exc:
         raise SourceError(f"cannot open the spreadsheet: {exc}") from exc
     for name in workbook.sheet_names:
-        cells = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        try:
+            cells = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise SourceError(f"cannot read sheet {name!r}: {exc}") from exc
         header: list[str] | None = None
         rows: list[list[str]] = []
         lines: list[int] = []
@@ -159,12 +278,12 @@ def read_file(path: Path) -> list[RawTable]:
     if name.endswith(".gz"):
         try:
             data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise SourceError(f"not a valid gzip file: {exc}") from exc
         return read_bytes(data, name[:-3], part=None)
     if name.endswith(".zip"):
         return list(read_zip(data))
-    return read_bytes(data, name, part=None, path=path)
+    return read_bytes(data, name, part=None)
 
 
 def read_zip(data: bytes) -> Iterator[RawTable]:
@@ -176,14 +295,21 @@ def read_zip(data: bytes) -> Iterator[RawTable]:
     if not members:
         raise SourceError("the zip archive holds no file")
     for member in members:
-        yield from read_bytes(archive.read(member), member.filename.lower(), part=member.filename)
+        try:
+            data = archive.read(member)
+        except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError) as exc:
+            raise SourceError(f"zip member {member.filename!r} cannot be unpacked: {exc}") from exc
+        try:
+            yield from read_bytes(data, member.filename.lower(), part=member.filename)
+        except SourceError as exc:
+            raise SourceError(f"zip member {member.filename!r}: {exc}") from exc
 
 
-def read_bytes(
-    data: bytes, name: str, *, part: str | None, path: Path | None = None
-) -> list[RawTable]:
+def read_bytes(data: bytes, name: str, *, part: str | None) -> list[RawTable]:
     if name.endswith(SPREADSHEET_SUFFIXES):
-        tables = list(read_spreadsheet(path if path is not None else io.BytesIO(data)))
+        tables = list(read_spreadsheet(io.BytesIO(data)))
+        if not tables:
+            raise SourceError("the workbook holds no sheet with data; deliver it again")
         if part is not None:
             for t in tables:
                 t.part = f"{part}#{t.part}"
@@ -193,7 +319,7 @@ def read_bytes(
     text, encoding = decode_text(data)
     table = parse_csv_text(text, part)
     if encoding not in ("utf-8", "utf-8-sig"):
-        table.notes.insert(0, f"decoded as {encoding}")
+        table.notes.insert(0, _ENCODING_NOTES.get(encoding, f"decoded as {encoding}"))
     return [table]
 
 

@@ -32,6 +32,7 @@ DEFAULT_TIMESTAMP_FORMATS = (
     "%Y/%m/%d",
 )
 _INT = r"^[+-]?\d+(\.0*)?$"
+_INT64_MAX = "9223372036854775807"
 _FLOAT = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _DECIMAL_COMMA = r"^[+-]?\d+,\d+$"
 _FRACTION = r"\.(?P<digits>\d{1,9})$"
@@ -59,19 +60,29 @@ def _invalid(present: pa.Array, parsed: pa.Array) -> pa.BooleanArray:
 
 
 def parse_int(values: pa.Array) -> Parsed:
+    """Whole numbers (``12``, ``+12``, ``12.0``) that fit in 64 bits; others are invalid."""
     text = pc.utf8_trim_whitespace(values)
     ok = pc.match_substring_regex(text, _INT)
     cleaned = pc.replace_substring_regex(pc.if_else(ok, text, None), r"\.0*$", "")
-    parsed = pc.cast(cleaned, pa.int64())
+    cleaned = pc.replace_substring_regex(cleaned, r"^\+", "")
+    digits = pc.replace_substring_regex(cleaned, r"^-?0*", "")
+    length = pc.utf8_length(digits)
+    fits = pc.or_(
+        pc.less(length, len(_INT64_MAX)),
+        pc.and_(pc.equal(length, len(_INT64_MAX)), pc.less_equal(digits, _INT64_MAX)),
+    )
+    parsed = pc.cast(pc.if_else(fits, cleaned, None), pa.int64())
     return Parsed(parsed, _invalid(values, parsed))
 
 
 def parse_float(values: pa.Array) -> Parsed:
+    """Decimal numbers, with a point or a decimal comma; overflow to infinity is invalid."""
     text = pc.utf8_trim_whitespace(values)
     comma = pc.match_substring_regex(text, _DECIMAL_COMMA)
     text = pc.if_else(comma, pc.replace_substring(text, ",", "."), text)
     ok = pc.match_substring_regex(text, _FLOAT)
     parsed = pc.cast(pc.if_else(ok, text, None), pa.float64())
+    parsed = pc.if_else(pc.is_finite(parsed), parsed, None)
     return Parsed(parsed, _invalid(values, parsed))
 
 
