@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -56,15 +57,33 @@ def generate(
         Scale, typer.Option(help="small ≈ tests, medium ≈ 6x small, full = published size.")
     ] = Scale.small,
     seed: Annotated[int, typer.Option(help="Same seed, same files (byte for byte).")] = 42,
+    batches: Annotated[
+        int, typer.Option(help="shopmetrics: incremental batches after the historical one.")
+    ] = 2,
+    file_format: Annotated[
+        str, typer.Option("--format", help="online_retail: csv (Kaggle export) or xlsx (UCI).")
+    ] = "csv",
 ) -> None:
-    """Write demo files of a source into $LAKEHOUSE_HOME/landing/<source>/."""
+    """Write demo files of a source into $LAKEHOUSE_HOME/landing/<source>/.
+
+    Files follow each source's published layout, so the pipeline treats them exactly like
+    real deliveries. The same seed always writes the same bytes.
+    """
     settings = Settings.from_env()
     names = SOURCE_NAMES if source == "all" else (source,)
+    if file_format not in ("csv", "xlsx"):
+        raise LakehouseError(f"--format {file_format!r} is not csv or xlsx.")
+    options: dict[str, dict[str, Any]] = {
+        "shopmetrics": {"batches": batches},
+        "online_retail": {"fmt": file_format},
+    }
     for name in names:
         src = get_source(name)
         started = time.perf_counter()
         with console.status(f"generating {name} ({scale.value})..."):
-            paths = src.generate(settings.landing / name, scale=scale, seed=seed)
+            paths = src.generate(
+                settings.landing / name, scale=scale, seed=seed, **options.get(name, {})
+            )
         console.print(
             f"[green]✓[/] {name}: {len(paths)} file(s) in {settings.landing / name} "
             f"({time.perf_counter() - started:.1f}s)"
@@ -268,8 +287,17 @@ def check() -> None:
 
 
 def main() -> None:
+    """Entry point: errors become one line and an exit code (LAKEHOUSE_DEBUG=1 shows more)."""
     try:
         app()
     except LakehouseError as exc:
         errors.print(f"[red]error:[/] {exc}")
         sys.exit(exc.exit_code)
+    except Exception as exc:
+        if os.environ.get("LAKEHOUSE_DEBUG"):
+            raise
+        errors.print(
+            f"[red]unexpected error:[/] {type(exc).__name__}: {exc}\n"
+            "Re-run with LAKEHOUSE_DEBUG=1 for the traceback, and please report it."
+        )
+        sys.exit(3)

@@ -144,6 +144,8 @@ def run_model(
                 result = write_python_model(engine, model)
         except LakehouseError as exc:
             record.update(status="failed", message=str(exc))
+        except Exception as exc:  # a model failing must not stop the ledger or other branches
+            record.update(status="failed", message=f"{type(exc).__name__}: {exc}")
         if result is not None and result.blocked:
             record.update(status="failed", message=result.message)
             ops.append(lakehouse, "dq_results", result.dq_results)
