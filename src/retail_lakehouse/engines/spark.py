@@ -6,7 +6,9 @@ rewrites ``<layer>.<table>`` into ``delta.`<path>``` so no metastore is needed.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -102,11 +104,23 @@ class SparkEngine:
         except Exception as exc:
             raise ModelError(f"Spark could not run the query: {exc}") from exc
 
+    def _stage_path(self, name: str) -> Path:
+        return self.lakehouse.home / "_staging" / f"{name}_{id(self):x}"
+
     def create_stage(self, name: str, sql: str) -> None:
-        self._sql(sql).createOrReplaceTempView(name)
+        """Materializes the stage once (a temp view alone is recomputed by every query)."""
+        path = str(self._stage_path(name))
+        try:
+            self._sql(sql).write.format("delta").mode("overwrite").save(path)
+        except ModelError:
+            raise
+        except Exception as exc:
+            raise ModelError(f"Spark could not run the query: {exc}") from exc
+        self.spark.read.format("delta").load(path).createOrReplaceTempView(name)
 
     def drop_stage(self, name: str) -> None:
         self.spark.catalog.dropTempView(name)
+        shutil.rmtree(self._stage_path(name), ignore_errors=True)
 
     def write(
         self,
