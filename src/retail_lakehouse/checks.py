@@ -59,13 +59,27 @@ def check_lakehouse(lakehouse: Lakehouse, models_dir: object = DEFAULT_MODELS_DI
 
 
 def check_bronze(lakehouse: Lakehouse) -> list[str]:
-    """Each bronze table holds exactly the rows its loaded files were logged with."""
+    """Each bronze table holds exactly the rows its loaded files were logged with, and the
+    quarantine holds exactly the rows they were logged as rejecting."""
     log = ops.read(lakehouse, "ingest_log").to_pylist()
     expected: dict[str, dict[str, int]] = {}
+    rejected: dict[tuple[str, str], tuple[str, int]] = {}
     for row in sorted(log, key=lambda r: r["ingested_at"]):
         if row["status"] == "loaded":
             expected.setdefault(row["table_name"], {})[row["sha256"]] = row["rows"]
+            rejected[(row["table_name"], row["sha256"])] = (row["file"], row["quarantined"])
+    quarantine = ops.read(lakehouse, "quarantine").to_pylist()
+    held: dict[tuple[str, str], int] = {}
+    for row in quarantine:
+        key = (row["table_name"], row["_file_sha256"])
+        held[key] = held.get(key, 0) + 1
     problems = []
+    for (table_name, sha), (file, count) in rejected.items():
+        if held.get((table_name, sha), 0) != count:
+            problems.append(
+                f"{file}: logged {count} quarantined rows, ops.quarantine holds "
+                f"{held.get((table_name, sha), 0)}: re-run `lakehouse run` to repair"
+            )
     for table_name, files in expected.items():
         actual = lakehouse.count(TableRef.parse(table_name))
         if actual != sum(files.values()):
