@@ -301,7 +301,8 @@ def load_parts(
             where = _part_label(part, name)
             if len(parts) > 1 and part.part:
                 size = len(part.rows) + len(part.broken)
-                notes.append(f"{where} skipped ({size} rows): it lacks {', '.join(missing)}")
+                rows_text = "1 row" if size == 1 else f"{size} rows"
+                notes.append(f"{where} skipped ({rows_text}): it lacks {', '.join(missing)}")
                 continue
             found = ", ".join(part.header) or "nothing"
             found = found if len(found) <= 200 else found[:200] + "…"
@@ -315,7 +316,7 @@ def load_parts(
         quarantine.extend(bad)
         extra_columns.extend(m for m in mapping if isinstance(m, str) and m not in extra_columns)
     if parts and not matched:
-        raise SourceError("no sheet holds the required columns; " + "; ".join(notes))
+        raise SourceError(f"no part of {name} holds the required columns: " + "; ".join(notes))
     bronze = concat(tables, contract) if tables else empty_bronze(contract)
     rows = bronze.num_rows
     if not rows and not quarantine:

@@ -168,15 +168,10 @@ def parse_csv_text(text: str, part: str | None = None) -> RawTable:
             )
         first, row = lines.pop(), rows.pop()
         column = header[unclosed] if header and unclosed < len(header) else f"#{unclosed + 1}"
-        broken.append(
-            BrokenRow(
-                first,
-                "unclosed_quote",
-                f"column {column!r}: the quote opened on line {first} is never closed, so "
-                f"lines {first}-{previous_end} were read as one row",
-                row,
-            )
-        )
+        reason = f"column {column!r}: the quote opened on line {first} is never closed"
+        if previous_end > first:
+            reason += f", so lines {first}-{previous_end} were read as one row"
+        broken.append(BrokenRow(first, "unclosed_quote", reason, row))
     if blank:
         notes.append(f"skipped {blank} blank lines")
     return RawTable(part, header or [], rows, lines, notes, broken)

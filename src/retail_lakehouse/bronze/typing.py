@@ -7,6 +7,7 @@ parse, so bad values are quarantined with their column instead of becoming silen
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -35,7 +36,11 @@ _INT = r"^[+-]?\d+(\.0*)?$"
 _INT64_MAX = "9223372036854775807"
 _FLOAT = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _DECIMAL_COMMA = r"^[+-]?\d+,\d+$"
-_FRACTION = r"\.(?P<digits>\d{1,9})$"
+_SURELY_DECIMAL_COMMA = r"^[+-]?\d+,(\d{1,2}|\d{4,})$"
+_SURELY_DECIMAL_POINT = r"^[+-]?\d*\.(\d{1,2}|\d{4,})([eE][+-]?\d+)?$"
+"""A separator followed by exactly three digits may group thousands (1,000 or 1.000)."""
+_FRACTION = r"(?P<seconds>:\d{2})\.(?P<digits>\d{1,9})$"
+"""Fractional seconds: only after a time's seconds, never the year of ``30.04.2010``."""
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
 
@@ -76,18 +81,74 @@ def parse_int(values: pa.Array) -> Parsed:
 
 
 def parse_float(values: pa.Array) -> Parsed:
-    """Decimal numbers, with a point or a decimal comma; overflow to infinity is invalid."""
+    """Decimal numbers, with a point or a decimal comma; overflow to infinity is invalid.
+
+    The data decides, per file, which separator is the decimal one: a comma only if some
+    value is surely a decimal comma (``6,95``) and none surely a decimal point (``6.95``).
+    The other separator then groups thousands, so values holding it (``1,000`` in a
+    decimal-point column, ``1.234`` in a decimal-comma one) are invalid rather than misread.
+    """
     text = pc.utf8_trim_whitespace(values)
-    comma = pc.match_substring_regex(text, _DECIMAL_COMMA)
-    text = pc.if_else(comma, pc.replace_substring(text, ",", "."), text)
+    comma_column = pc.any(pc.match_substring_regex(text, _SURELY_DECIMAL_COMMA)).as_py() and (
+        not pc.any(pc.match_substring_regex(text, _SURELY_DECIMAL_POINT)).as_py()
+    )
+    if comma_column:
+        point = pc.match_substring(text, ".")
+        comma = pc.match_substring_regex(text, _DECIMAL_COMMA)
+        text = pc.if_else(
+            point, None, pc.if_else(comma, pc.replace_substring(text, ",", "."), text)
+        )
     ok = pc.match_substring_regex(text, _FLOAT)
     parsed = pc.cast(pc.if_else(ok, text, None), pa.float64())
     parsed = pc.if_else(pc.is_finite(parsed), parsed, None)
     return Parsed(parsed, _invalid(values, parsed))
 
 
+_DIRECTIVES = {
+    "Y": r"\d{4}",
+    "y": r"\d{2}",
+    "m": r"\d{1,2}",
+    "d": r"(?P<day>\d{1,2})",
+    "H": r"\d{1,2}",
+    "I": r"\d{1,2}",
+    "M": r"\d{1,2}",
+    "S": r"(?P<second>\d{1,2})",
+    "p": r"[AaPp][Mm]",
+    "%": "%",
+}
+
+
+def _format_regex(fmt: str) -> str | None:
+    """A regex capturing the day and second that ``fmt`` reads; None for other directives."""
+    pieces = re.split(r"(%.)", fmt)
+    out = []
+    for piece in pieces:
+        if piece.startswith("%") and len(piece) == 2:
+            if piece[1] not in _DIRECTIVES:
+                return None
+            out.append(_DIRECTIVES[piece[1]])
+        else:
+            out.append(re.escape(piece))
+    return "^" + "".join(out) + "$"
+
+
 def _strptime(text: pa.Array, fmt: str) -> pa.Array:
-    return pc.strptime(text, format=fmt, unit="us", error_is_null=True)
+    """``strptime`` that refuses impossible dates instead of rolling them over.
+
+    Arrow reads 2009-02-30 as 2009-03-02 and 23:59:60 as the next minute: the day and
+    second read from the text must be the day and second of the result.
+    """
+    parsed = pc.strptime(text, format=fmt, unit="us", error_is_null=True)
+    pattern = _format_regex(fmt)
+    if pattern is None or "?P<" not in pattern or parsed.null_count == len(parsed):
+        return parsed
+    fields = pc.extract_regex(text, pattern)
+    for name, component in (("day", pc.day), ("second", pc.second)):
+        if f"?P<{name}>" in pattern:
+            given = pc.cast(pc.struct_field(fields, [name]), pa.int64())
+            rolled = pc.fill_null(pc.not_equal(given, component(parsed)), False)
+            parsed = pc.if_else(rolled, pa.scalar(None, parsed.type), parsed)
+    return parsed
 
 
 def parse_timestamp(values: pa.Array, formats: Sequence[str] = ()) -> Parsed:
@@ -100,7 +161,7 @@ def parse_timestamp(values: pa.Array, formats: Sequence[str] = ()) -> Parsed:
     text = pc.replace_substring_regex(text, r"^(\d{4}-\d{2}-\d{2})T", r"\1 ")
     text = pc.replace_substring_regex(text, r"(Z|[+-]00:?00)$", "")
     fraction = pc.extract_regex(text, _FRACTION)
-    base = pc.replace_substring_regex(text, _FRACTION, "")
+    base = pc.replace_substring_regex(text, _FRACTION, r"\1")
     best: pa.Array | None = None
     best_fmt, best_count = "", -1
     for fmt in formats or DEFAULT_TIMESTAMP_FORMATS:
@@ -115,7 +176,7 @@ def parse_timestamp(values: pa.Array, formats: Sequence[str] = ()) -> Parsed:
         if fmt.startswith("%Y") and fmt != best_fmt and best.null_count > base.null_count:
             best = pc.coalesce(best, _strptime(base, fmt))
     if fraction.null_count < len(fraction):
-        padded = pc.binary_join_element_wise(pc.struct_field(fraction, [0]), "000000", "")
+        padded = pc.binary_join_element_wise(pc.struct_field(fraction, [1]), "000000", "")
         micros = pc.cast(pc.utf8_slice_codeunits(padded, 0, 6), pa.int64())
         best = pc.add(best, pc.cast(pc.fill_null(micros, 0), pa.duration("us")))
     parsed = pc.cast(best, pa.timestamp("us", tz="UTC"))
