@@ -143,3 +143,34 @@ def test_hostile_file_names_stay_in_the_landing_folder(lakehouse: Lakehouse) -> 
     [log] = ingest(lakehouse)
     assert log["status"] == "loaded"
     assert lakehouse.read(BRONZE)["_source_file"].to_pylist() == [f"online_retail/{name}"]
+
+
+def test_a_zip_of_several_tables_loads_each_member_into_its_table(lakehouse: Lakehouse) -> None:
+    import io
+    import zipfile
+
+    from retail_lakehouse.sources import Scale
+
+    olist = get_source("olist")
+    folder = lakehouse.home / "generated"
+    paths = olist.generate(folder, scale=Scale.small, seed=2)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in paths:
+            archive.write(path, arcname=path.name)
+    write_landing(lakehouse, "olist", "archive.zip", buffer.getvalue())
+    report = ingest_landing(lakehouse, lakehouse.home / "landing", [olist], run_id="r1")
+    assert len(report.files) == 9
+    assert {f["status"] for f in report.files} == {"loaded"}
+    orders = [f for f in report.files if f["table_name"] == "bronze.olist_orders"]
+    assert [f["file"] for f in orders] == ["olist/archive.zip/olist_orders_dataset.csv"]
+    assert lakehouse.count(TableRef("bronze", "olist_orders")) == 2000
+    # The same CSV delivered later on its own is recognised by content.
+    write_landing(
+        lakehouse,
+        "olist",
+        "olist_orders_dataset.csv",
+        (folder / "olist_orders_dataset.csv").read_bytes(),
+    )
+    again = ingest_landing(lakehouse, lakehouse.home / "landing", [olist], run_id="r2")
+    assert {f["status"] for f in again.files} == {"skipped_duplicate"}

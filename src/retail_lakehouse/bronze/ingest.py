@@ -13,9 +13,13 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+import shutil
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pyarrow as pa
@@ -145,20 +149,63 @@ def ingest_source(
     seen = loaded_hashes(lakehouse, source.name)
     recorded = recorded_columns(lakehouse)
     results: list[FileResult] = []
-    for path in discover_files(landing / source.name):
-        if progress:
-            progress(f"{source.name}: {display_path(path.name)}")
-        result = ingest_file(
-            lakehouse, landing, source, path, seen=seen, run_id=run_id, ingested_at=ingested_at
-        )
-        if result.log["status"] == "loaded":
-            seen.add(result.log["sha256"])
-            table_name = result.log["table_name"]
-            result.new_columns = [c for c in result.new_columns if (table_name, c) not in recorded]
-            recorded.update((table_name, c) for c in result.new_columns)
-        results.append(result)
+    with tempfile.TemporaryDirectory(prefix="lakehouse-unzip-") as scratch:
+        for path, member in expand_archives(
+            discover_files(landing / source.name), landing, source, Path(scratch)
+        ):
+            if progress:
+                progress(f"{source.name}: {display_path(path.name)}")
+            result = ingest_file(
+                lakehouse,
+                landing,
+                source,
+                path,
+                seen=seen,
+                run_id=run_id,
+                ingested_at=ingested_at,
+                relative=member,
+            )
+            remember(result, seen, recorded)
+            results.append(result)
     record_results(lakehouse, results, run_id=run_id)
     return results
+
+
+def expand_archives(
+    paths: Iterable[Path], landing: Path, source: Source, scratch: Path
+) -> Iterator[tuple[Path, str | None]]:
+    """Each file, or for a zip that no contract names by itself (a Kaggle ``archive.zip`` of
+    nine CSVs) each member extracted to ``scratch`` with its name for the log, so each
+    member loads into its own table.
+    """
+    for path in paths:
+        if not path.name.lower().endswith(".zip") or source.table_for(path) is not None:
+            yield path, None
+            continue
+        relative = display_path(path.relative_to(landing).as_posix())
+        try:
+            with zipfile.ZipFile(path) as archive:
+                members = [m for m in archive.infolist() if not m.is_dir()]
+                for number, member in enumerate(members):
+                    name = PurePosixPath(member.filename).name
+                    if not name or name.startswith((".", "~$")) or "__MACOSX" in member.filename:
+                        continue
+                    target = scratch / f"{number:05d}" / name
+                    target.parent.mkdir(parents=True)
+                    with archive.open(member) as src, target.open("wb") as dst:
+                        shutil.copyfileobj(src, dst)
+                    yield target, f"{relative}/{display_path(member.filename)}"
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+            yield path, None  # ingest_file rejects it with the reader's message
+
+
+def remember(result: FileResult, seen: set[str], recorded: set[tuple[str, str]]) -> None:
+    """Notes a loaded file's checksum and new columns so later files of the run see them."""
+    if result.log["status"] == "loaded":
+        seen.add(result.log["sha256"])
+        table_name = result.log["table_name"]
+        result.new_columns = [c for c in result.new_columns if (table_name, c) not in recorded]
+        recorded.update((table_name, c) for c in result.new_columns)
 
 
 def loaded_hashes(lakehouse: Lakehouse, source: str) -> set[str]:
@@ -188,8 +235,11 @@ def ingest_file(
     seen: set[str],
     run_id: str,
     ingested_at: dt.datetime,
+    relative: str | None = None,
 ) -> FileResult:
-    relative = display_path(path.relative_to(landing).as_posix())
+    """Loads one file; ``relative`` names a member extracted from an archive in landing."""
+    extracted = relative is not None
+    relative = relative or display_path(path.relative_to(landing).as_posix())
     log: dict[str, Any] = {
         "run_id": run_id,
         "source": source.name,
@@ -203,7 +253,7 @@ def ingest_file(
         "ingested_at": ingested_at,
     }
     try:
-        inside = path.resolve().is_relative_to(landing.resolve())
+        inside = extracted or path.resolve().is_relative_to(landing.resolve())
     except (OSError, RuntimeError):  # a symbolic link loop
         log["message"] = "the file is a link that never resolves (a loop); copy the file itself in"
         return FileResult(log)
