@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import zipfile
@@ -9,8 +10,17 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from retail_lakehouse.bronze.readers import cell_text, decode_text, parse_csv_text, read_file
+from retail_lakehouse.bronze.readers import (
+    cell_text,
+    decode_text,
+    parse_csv_fast,
+    parse_csv_rows,
+    parse_csv_text,
+    read_file,
+)
 from retail_lakehouse.errors import SourceError
 
 
@@ -60,9 +70,9 @@ def test_gzip_and_zip_are_unpacked(tmp_path: Path) -> None:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("inner.csv", "x,y\n3,4\n5,6\n")
     (tmp_path / "b.zip").write_bytes(buffer.getvalue())
-    assert read_file(tmp_path / "a.csv.gz")[0].rows == [["1", "2"]]
+    assert read_file(tmp_path / "a.csv.gz")[0].text_rows() == [["1", "2"]]
     inner = read_file(tmp_path / "b.zip")[0]
-    assert (inner.part, inner.rows) == ("inner.csv", [["3", "4"], ["5", "6"]])
+    assert (inner.part, inner.text_rows()) == ("inner.csv", [["3", "4"], ["5", "6"]])
 
 
 def test_every_sheet_of_a_workbook_is_read_with_its_row_numbers(tmp_path: Path) -> None:
@@ -79,3 +89,32 @@ def test_every_sheet_of_a_workbook_is_read_with_its_row_numbers(tmp_path: Path) 
         ("Year 1", [["1", "a"]], [2]),
         ("Year 2", [["2", "b"], ["3.5", ""]], [2, 3]),
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.text(alphabet='ab,"\n é;', max_size=6), min_size=3, max_size=3),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_arrow_and_row_by_row_readers_agree_whenever_arrow_is_used(
+    rows: list[list[str]],
+) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([["h1", "h2", "h3"], *rows])
+    text = buffer.getvalue()
+    fast = parse_csv_fast(text, None)
+    slow = parse_csv_rows(text, None)
+    if fast is not None:
+        assert fast.header == slow.header
+        assert fast.text_rows() == slow.rows
+        assert fast.row_lines() == slow.lines
+
+
+def test_a_plain_file_is_read_by_arrow_with_its_line_numbers() -> None:
+    table = parse_csv_text('a,b\n1,"x, y"\n3,""""\n')
+    assert table.columns is not None
+    assert table.text_rows() == [["1", "x, y"], ["3", '"']]
+    assert table.row_lines() == [2, 3]

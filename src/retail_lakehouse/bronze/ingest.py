@@ -350,7 +350,7 @@ def load_parts(
         if missing:
             where = _part_label(part, name)
             if len(parts) > 1 and part.part:
-                size = len(part.rows) + len(part.broken)
+                size = part.row_count + len(part.broken)
                 rows_text = "1 row" if size == 1 else f"{size} rows"
                 notes.append(f"{where} skipped ({rows_text}): it lacks {', '.join(missing)}")
                 continue
@@ -444,20 +444,13 @@ def parse_part(
 
     for broken in part.broken:
         reject(broken.line, broken.rule, broken.reason, broken.fields)
-    keep: list[int] = []
-    for i, row in enumerate(part.rows):
-        if len(row) == width:
-            keep.append(i)
-        else:
-            reject(part.lines[i], "ragged_row", ragged_reason(headers, len(row)), row)
-    rows = [part.rows[i] for i in keep]
-    columns_text = (
-        [pa.array(col, pa.string()) for col in zip(*rows, strict=True)]
-        if rows
-        else [pa.array([], pa.string()) for _ in mapping]
-    )
+    columns_text, lines = split_columns(part, width, headers, reject)
+
+    def row_values(local: int) -> list[str]:
+        return [str(column[local].as_py() or "") for column in columns_text]
+
     arrays: dict[str, pa.Array] = {}
-    failed = pa.array([False] * len(rows), pa.bool_())
+    failed = pa.array([False] * len(lines), pa.bool_())
     reasons: list[tuple[pa.BooleanArray, str, int, Column]] = []
     formats = contract.timestamp_formats
     for position, target in enumerate(mapping):
@@ -479,18 +472,18 @@ def parse_part(
         for local in pc.indices_nonzero(failed).to_pylist():
             for mask, rule, position, column in reasons:
                 if mask[local].as_py():
-                    header, value = headers[position], rows[local][position]
+                    values = row_values(local)
+                    header, value = headers[position], values[position]
                     if rule == "unparsable_value":
                         reason = f"column {header!r}: {value!r} is not {TYPE_WORDS[column.type]}"
                     elif value.strip():
                         reason = f"column {header!r}: {value!r} means no value, but it is required"
                     else:
                         reason = f"column {header!r} is empty but required"
-                    record = dict(zip(record_keys, rows[local], strict=True))
-                    reject(part.lines[keep[local]], rule, reason, record)
+                    record = dict(zip(record_keys, values, strict=True))
+                    reject(lines[local].as_py(), rule, reason, record)
                     break
-    size = len(rows)
-    lines = pa.array([part.lines[i] for i in keep], pa.int64())
+    size = len(lines)
     table = pa.table(
         {
             **{
@@ -508,6 +501,27 @@ def parse_part(
     if failed.true_count:
         table = table.filter(pc.invert(failed))
     return table, quarantine
+
+
+def split_columns(
+    part: RawTable, width: int, headers: Sequence[str], reject: Callable[..., None]
+) -> tuple[list[pa.Array], pa.Array]:
+    """Text columns of the rows as wide as the header, and their lines; ragged rows rejected."""
+    if part.columns is not None and part.line_numbers is not None:
+        return part.columns, part.line_numbers
+    keep: list[int] = []
+    for i, row in enumerate(part.rows):
+        if len(row) == width:
+            keep.append(i)
+        else:
+            reject(part.lines[i], "ragged_row", ragged_reason(headers, len(row)), row)
+    rows = [part.rows[i] for i in keep]
+    columns = (
+        [pa.array(col, pa.string()) for col in zip(*rows, strict=True)]
+        if rows
+        else [pa.array([], pa.string()) for _ in range(width)]
+    )
+    return columns, pa.array([part.lines[i] for i in keep], pa.int64())
 
 
 def bronze_type(column: Column) -> pa.DataType:

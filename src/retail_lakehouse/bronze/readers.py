@@ -19,6 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
 from retail_lakehouse.errors import SourceError
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
@@ -58,6 +61,24 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     broken: list[BrokenRow] = field(default_factory=list)
     """Rows that cannot be trusted field by field (e.g. an unclosed quote)."""
+    columns: list[pa.Array] | None = None
+    """Well-formed files read by Arrow: one text column per header field (``rows`` empty)."""
+    line_numbers: pa.Array | None = None
+    """With ``columns``: the line of each row."""
+
+    @property
+    def row_count(self) -> int:
+        return len(self.line_numbers) if self.line_numbers is not None else len(self.rows)
+
+    def text_rows(self) -> list[list[str]]:
+        """The rows as lists of text, whichever reader produced them (for tests and tools)."""
+        if self.columns is None:
+            return self.rows
+        columns = [c.to_pylist() for c in self.columns]
+        return [list(map(str, values)) for values in zip(*columns, strict=True)]
+
+    def row_lines(self) -> list[int]:
+        return self.line_numbers.to_pylist() if self.line_numbers is not None else self.lines
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -126,6 +147,58 @@ class _TrackedLines:
 
 def parse_csv_text(text: str, part: str | None = None) -> RawTable:
     """Parses CSV text, keeping each row's first physical line number.
+
+    Well-formed files (one row per line, no blank lines, every row as wide as the header)
+    are split by Arrow's multi-threaded CSV reader; anything else goes through the csv
+    module row by row, which can say exactly which line is wrong.
+    """
+    return parse_csv_fast(text, part) or parse_csv_rows(text, part)
+
+
+def parse_csv_fast(text: str, part: str | None) -> RawTable | None:
+    """Arrow's reading of a file that needs no line-by-line care, else None."""
+    if not text or "\x00" in text or text.count("\r") != text.count("\r\n"):
+        return None
+    body = text[:-1] if text.endswith("\n") else text
+    if "\n\n" in body or "\n\r\n" in body or body.startswith(("\n", "\r")) or not body.strip():
+        return None  # blank lines: the row-by-row reader reports them
+    first_line = body.split("\n", 1)[0].rstrip("\r")
+    delimiter = sniff_delimiter(first_line)
+    header = next(csv.reader([first_line], delimiter=delimiter), [])
+    physical_rows = body.count("\n")  # lines after the header
+    if not header or physical_rows == 0:
+        return None
+    invalid: list[object] = []
+
+    def on_invalid(row: object) -> str:
+        invalid.append(row)
+        return "skip"
+
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(body.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeError):
+        return None
+    if invalid or table.num_rows != physical_rows:
+        return None  # ragged rows or quoted line breaks: line numbers need the slow reader
+    columns = [c.combine_chunks() for c in table.columns]
+    lines = pa.array(range(2, physical_rows + 2), pa.int64())
+    return RawTable(part, header, [], [], columns=columns, line_numbers=lines)
+
+
+def parse_csv_rows(text: str, part: str | None = None) -> RawTable:
+    """Parses CSV text row by row with the csv module (exact lines for broken files).
 
     A quote that is never closed swallows the rest of the file into one field: that row is
     reported as broken (with the lines it swallowed) instead of being loaded or dropped.
