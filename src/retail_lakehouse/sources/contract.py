@@ -67,9 +67,10 @@ class TableContract:
     """Business key columns (documentation and later uniqueness expectations)."""
     description: str = ""
     timestamp_formats: tuple[str, ...] = ()
-    """strptime formats tried for timestamp/date columns, per file; empty = defaults."""
-    sheet_patterns: tuple[str, ...] = ("*",)
-    """For spreadsheets: which sheets hold this table's rows."""
+    """strptime formats tried for timestamp/date columns, per file; empty = defaults.
+
+    Spreadsheets: every sheet whose header holds the required columns is loaded; the others
+    are skipped and named in the ingest log."""
 
     @property
     def bronze_table(self) -> str:
