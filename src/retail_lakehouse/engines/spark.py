@@ -6,6 +6,7 @@ rewrites ``<layer>.<table>`` into ``delta.`<path>``` so no metastore is needed.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -76,6 +77,9 @@ class SparkEngine:
                 "no SPARK_REMOTE is set and pysail is not installed: "
                 "pip install 'retail-lakehouse[spark]' or set SPARK_REMOTE=sc://host:port."
             ) from exc
+        # Sail logs every session start and shutdown at INFO/WARN; keep the CLI output clean
+        # unless the user asked for Rust logs explicitly.
+        os.environ.setdefault("RUST_LOG", "error")
         self._server = SparkConnectServer(ip="127.0.0.1", port=0)
         self._server.start(background=True)
         host, port = self._server.listening_address
