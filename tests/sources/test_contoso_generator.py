@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from datetime import date
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from retail_lakehouse.sources.contoso import SOURCE
 from retail_lakehouse.sources.contoso.contract import TABLES
 from retail_lakehouse.sources.contract import Scale, TableContract
+from tests.sources.files import fit_one_contract, read_header
 
 SEED = 7
 ONLINE = 999_999
@@ -67,11 +67,6 @@ def lookup(table: pa.Table, key: str, value: str) -> dict[Any, Any]:
     return dict(rows(table, key, value))
 
 
-def header(path: Path) -> list[str]:
-    with path.open(encoding="utf-8", newline="") as f:
-        return next(csv.reader(f))
-
-
 def weekday(days: np.ndarray) -> np.ndarray:
     """Monday = 0 for datetime64[D] values."""
     return (days.astype("datetime64[D]").astype(np.int64) + 3) % 7
@@ -109,7 +104,7 @@ def test_generate_writes_the_nine_tables_and_returns_their_paths(tmp_path: Path)
 
 @pytest.mark.parametrize("file_name", list(EXPECTED_HEADERS))
 def test_each_file_has_the_contoso_v2_header(landing: Path, file_name: str) -> None:
-    assert ",".join(header(landing / file_name)) == EXPECTED_HEADERS[file_name]
+    assert ",".join(read_header(landing / file_name)) == EXPECTED_HEADERS[file_name]
 
 
 def test_same_seed_writes_byte_identical_files(landing: Path, tmp_path: Path) -> None:
@@ -129,13 +124,10 @@ def test_another_seed_writes_other_sales(landing: Path, tmp_path: Path) -> None:
 def test_each_file_matches_exactly_one_contract_with_all_required_columns(
     landing: Path, file_name: str
 ) -> None:
-    matching = [t for t in TABLES if t.matches_file(landing / file_name)]
+    contract, columns = fit_one_contract(landing / file_name, TABLES)
 
-    assert [t.table for t in matching] == [file_name.removesuffix(".csv")]
-    columns = header(landing / file_name)
-    for col in matching[0].columns:
-        assert not col.required or any(col.matches(h) for h in columns), col.name
-    assert all(sum(c.matches(h) for c in matching[0].columns) == 1 for h in columns)
+    assert contract.table == file_name.removesuffix(".csv")
+    assert all(sum(c.matches(h) for c in contract.columns) == 1 for h in columns)
 
 
 @pytest.mark.parametrize(
@@ -181,7 +173,7 @@ _PARSERS = {
 @pytest.mark.parametrize("contract", TABLES, ids=lambda t: t.table)
 def test_every_value_parses_as_its_contract_type(landing: Path, contract: TableContract) -> None:
     path = landing / f"{contract.table}.csv"
-    names = header(path)
+    names = read_header(path)
     as_text = pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()))
     table = pacsv.read_csv(path, convert_options=as_text)
     for name in names:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections import Counter, defaultdict
@@ -15,8 +14,13 @@ import pytest
 
 from retail_lakehouse.sources.contract import Scale, normalize_header
 from retail_lakehouse.sources.crm import SOURCE, generate
+from tests.sources.files import (
+    Row,
+    assert_seed_decides_the_bytes,
+    fit_one_contract,
+    read_rows,
+)
 
-Row = dict[str, str]
 LINE_KEYS = ["curr", "id", "name", "price", "promotion_info", "qty", "unit"]
 PROMO_KEYS = ["promo_disc", "promo_id", "promo_item", "promo_qty"]
 
@@ -28,24 +32,19 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def read(path: Path) -> list[Row]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
 @pytest.fixture(scope="module")
 def customers(landing: Path) -> list[Row]:
-    return read(landing / "customers.csv")
+    return read_rows(landing / "customers.csv")
 
 
 @pytest.fixture(scope="module")
 def sales(landing: Path) -> list[Row]:
-    return read(landing / "sales.csv")
+    return read_rows(landing / "sales.csv")
 
 
 @pytest.fixture(scope="module")
 def orders(landing: Path) -> list[Row]:
-    return read(landing / "sales_orders.csv")
+    return read_rows(landing / "sales_orders.csv")
 
 
 def lines_of(order: Row) -> list[dict[str, Any]]:
@@ -94,24 +93,15 @@ def test_each_file_has_the_retail_org_header(landing: Path, name: str, header: s
 
 
 def test_same_seed_writes_byte_identical_files(tmp_path: Path) -> None:
-    first = generate(tmp_path / "a", scale=Scale.small, seed=3)
-    second = generate(tmp_path / "b", scale=Scale.small, seed=3)
-    other = generate(tmp_path / "c", scale=Scale.small, seed=4)
-
-    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
-    assert first[0].read_bytes() != other[0].read_bytes()
+    assert_seed_decides_the_bytes(generate, tmp_path)
 
 
 def test_each_file_matches_one_contract_and_has_its_required_columns(landing: Path) -> None:
     for path in sorted(landing.glob("*.csv")):
-        matching = [t for t in SOURCE.tables if t.matches_file(path)]
-        assert [t.table for t in matching] == [path.stem]
-        with path.open(encoding="utf-8", newline="") as handle:
-            header = next(csv.reader(handle))
-        for column in matching[0].columns:
-            assert not column.required or any(column.matches(h) for h in header), column.name
+        contract, header = fit_one_contract(path, SOURCE.tables)
+        assert contract.table == path.stem
         assert [normalize_header(h) for h in header] == [
-            normalize_header(c.source_header) for c in matching[0].columns
+            normalize_header(c.source_header) for c in contract.columns
         ]
 
 
@@ -316,5 +306,5 @@ def test_ship_to_address_repeats_the_address_columns(customers: list[Row]) -> No
 def test_full_scale_has_50_000_customers_and_300_000_orders(tmp_path: Path) -> None:
     generate(tmp_path, scale=Scale.full, seed=1)
 
-    assert len({r["customer_id"] for r in read(tmp_path / "customers.csv")}) == 50_000
-    assert len({r["order_number"] for r in read(tmp_path / "sales_orders.csv")}) == 300_000
+    assert len({r["customer_id"] for r in read_rows(tmp_path / "customers.csv")}) == 50_000
+    assert len({r["order_number"] for r in read_rows(tmp_path / "sales_orders.csv")}) == 300_000

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import csv
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -14,8 +13,13 @@ import pytest
 from retail_lakehouse.errors import ConfigError
 from retail_lakehouse.sources.contract import Scale, normalize_header
 from retail_lakehouse.sources.shopmetrics import SOURCE, generate
+from tests.sources.files import (
+    Row,
+    assert_seed_decides_the_bytes,
+    fit_one_contract,
+    read_rows,
+)
 
-Row = dict[str, str]
 TABLES = ("customers", "products", "orders", "order_items")
 STATUS_STEP = {"placed": 0, "paid": 1, "shipped": 2, "delivered": 3, "returned": 4}
 
@@ -27,13 +31,8 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def read(path: Path) -> list[Row]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
 def batches(landing: Path, table: str) -> list[list[Row]]:
-    return [read(folder / f"{table}.csv") for folder in sorted(landing.glob("batch_*"))]
+    return [read_rows(folder / f"{table}.csv") for folder in sorted(landing.glob("batch_*"))]
 
 
 def latest(landing: Path, table: str, key: str) -> dict[str, Row]:
@@ -76,29 +75,16 @@ def test_every_batch_has_the_exact_header(landing: Path, table: str, header: str
 
 
 def test_same_seed_writes_byte_identical_files(tmp_path: Path) -> None:
-    first = generate(tmp_path / "a", scale=Scale.small, seed=3)
-    second = generate(tmp_path / "b", scale=Scale.small, seed=3)
-    other = generate(tmp_path / "c", scale=Scale.small, seed=4)
-
-    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
-    assert first[0].read_bytes() != other[0].read_bytes()
+    assert_seed_decides_the_bytes(generate, tmp_path)
 
 
 def test_each_file_matches_one_contract_and_has_its_required_columns(landing: Path) -> None:
     for path in sorted(landing.rglob("*.csv")):
-        matching = [t for t in SOURCE.tables if t.matches_file(path)]
-        assert [t.table for t in matching] == [path.stem]
-        header = read_header(path)
-        for column in matching[0].columns:
-            assert not column.required or any(column.matches(h) for h in header), column.name
+        contract, header = fit_one_contract(path, SOURCE.tables)
+        assert contract.table == path.stem
         assert {normalize_header(h) for h in header} <= {
-            normalize_header(c.source_header) for c in matching[0].columns
+            normalize_header(c.source_header) for c in contract.columns
         }
-
-
-def read_header(path: Path) -> list[str]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return next(csv.reader(handle))
 
 
 def test_sizes_at_small_scale(landing: Path) -> None:
@@ -116,12 +102,12 @@ def test_every_foreign_key_resolves_to_a_row_of_the_same_or_an_earlier_batch(
     products: set[str] = set()
     orders: set[str] = set()
     for folder in sorted(landing.glob("batch_*")):
-        customers |= {r["customer_id"] for r in read(folder / "customers.csv")}
-        products |= {r["product_id"] for r in read(folder / "products.csv")}
-        batch_orders = read(folder / "orders.csv")
+        customers |= {r["customer_id"] for r in read_rows(folder / "customers.csv")}
+        products |= {r["product_id"] for r in read_rows(folder / "products.csv")}
+        batch_orders = read_rows(folder / "orders.csv")
         orders |= {r["order_id"] for r in batch_orders}
         assert {r["customer_id"] for r in batch_orders} <= customers
-        items = read(folder / "order_items.csv")
+        items = read_rows(folder / "order_items.csv")
         assert {r["order_id"] for r in items} <= orders
         assert {r["product_id"] for r in items} <= products
 

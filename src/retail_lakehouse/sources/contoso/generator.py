@@ -35,10 +35,17 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from retail_lakehouse.sources.contract import Scale
+from retail_lakehouse.sources.synth import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    choose_weighted,
+    cumsum_within,
+    number_within_runs,
+    rank_within,
+    weekday_of,
+)
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 StrArray = npt.NDArray[np.str_]
 
 DEFAULT_START = date(2021, 1, 1)
@@ -739,7 +746,7 @@ class Calendar:
         year = months.astype(np.int64) // 12 + 1970
         month = months.astype(np.int64) % 12 + 1
         day = (as_days - months.astype("datetime64[D]")).astype(np.int64) + 1
-        weekday = (epoch + 3) % 7
+        weekday = weekday_of(epoch)
         years = range(int(year.min()), int(year.max()) + 1)
         holiday = np.isin(epoch, [_epoch_day(d) for y in years for d in _holidays(y)])
         first = _EPOCH + timedelta(days=int(epoch[0]))
@@ -816,11 +823,6 @@ def _grouped_choice(
     targets = draw_group + rng.random(len(draw_group))
     picked = np.searchsorted(keys, targets, side="right")
     return order[np.minimum(picked, len(order) - 1)].astype(np.int64)
-
-
-def _weighted_choice(rng: np.random.Generator, weights: tuple[float, ...], size: int) -> IntArray:
-    p = np.asarray(weights, dtype=np.float64)
-    return rng.choice(len(p), size=size, p=p / p.sum()).astype(np.int64)
 
 
 def _fill_pattern(rng: np.random.Generator, pattern: str, prefixes: StrArray) -> StrArray:
@@ -966,10 +968,10 @@ def _build_customers(
     rng: np.random.Generator, n: int, period: Calendar, stores: Stores
 ) -> Customers:
     country_share = np.array([c.customer_share for c in COUNTRIES])
-    country = rng.choice(len(COUNTRIES), size=n, p=country_share / country_share.sum())
+    country = choose_weighted(rng, country_share, n)
     city_country = np.array([_COUNTRY_INDEX[c.country] for c in CITIES], dtype=np.int64)
     city_weight = np.array([c.weight for c in CITIES], dtype=np.float64)
-    city = _grouped_choice(rng, city_country, city_weight, country.astype(np.int64))
+    city = _grouped_choice(rng, city_country, city_weight, country)
     start_day = _customer_start_days(rng, n, period)
     end_day = _customer_end_days(rng, start_day, period)
     # CustomerKey grows with the sign-up date; the draws below are i.i.d., so not reordered.
@@ -983,7 +985,7 @@ def _build_customers(
     return Customers(
         key=np.arange(1, n + 1, dtype=np.int64),
         city=city[order],
-        country=country[order].astype(np.int64),
+        country=country[order],
         male=male,
         birth_day=birth_day,
         start_day=start_day[order],
@@ -1057,7 +1059,7 @@ def _build_products(rng: np.random.Generator, n: int, months: int, cal: Calendar
     share = np.array([s.share for s in SUBCATEGORIES])
     counts = 2 + rng.multinomial(max(n - 2 * n_sub, 0), share / share.sum())
     sub = np.repeat(np.arange(n_sub), counts).astype(np.int64)
-    sequence = np.arange(len(sub)) - np.repeat(np.cumsum(counts) - counts, counts)
+    sequence = number_within_runs(counts)
     category = np.array([s.category_key - 1 for s in SUBCATEGORIES], dtype=np.int64)[sub]
     brand = _pick_brands(rng, category)
     items, item_owner = _flatten_vocab([s.items for s in SUBCATEGORIES])
@@ -1065,9 +1067,7 @@ def _build_products(rng: np.random.Generator, n: int, months: int, cal: Calendar
     item = items[_grouped_choice(rng, item_owner, np.ones(len(items)), sub)]
     material = materials[_grouped_choice(rng, material_owner, np.ones(len(materials)), sub)]
     color_weight = np.array(list(COLORS.values()))
-    color = np.array(list(COLORS))[
-        rng.choice(len(COLORS), len(sub), p=color_weight / color_weight.sum())
-    ]
+    color = np.array(list(COLORS))[choose_weighted(rng, color_weight, len(sub))]
     price, cost = _list_prices(rng, sub, brand)
     base_weight = np.array([s.weight_grams for s in SUBCATEGORIES], dtype=np.float64)[sub]
     weight = np.maximum(np.round(base_weight * rng.uniform(0.75, 1.3, len(sub)), -1), 10.0)
@@ -1076,7 +1076,7 @@ def _build_products(rng: np.random.Generator, n: int, months: int, cal: Calendar
         key=np.arange(1, len(sub) + 1, dtype=np.int64),
         sub=sub,
         category=category,
-        sequence=sequence.astype(np.int64),
+        sequence=sequence,
         brand=brand,
         item=item,
         material=material,
@@ -1294,7 +1294,7 @@ def _build_orders(
     customer, day = _draw_orders(rng, customers, period, _order_day_weights(period), target_orders)
     store, day = _choose_stores(rng, customers, stores, period, customer, day)
     delivery = _delivery_days(rng, customers, stores, period, customer, day, store)
-    lines = 1 + _weighted_choice(rng, LINES_PER_ORDER, len(customer))
+    lines = 1 + choose_weighted(rng, LINES_PER_ORDER, len(customer))
     return Orders(customer, day, store, delivery, lines)
 
 
@@ -1368,7 +1368,7 @@ def _discount_percent(
 def _pick_percent(
     rng: np.random.Generator, n: int, values: tuple[int, ...], weights: tuple[float, ...]
 ) -> FloatArray:
-    return np.asarray(values, dtype=np.float64)[_weighted_choice(rng, weights, n)]
+    return np.asarray(values, dtype=np.float64)[choose_weighted(rng, weights, n)]
 
 
 def _build_lines(
@@ -1384,7 +1384,7 @@ def _build_lines(
     month_index = period.month_index()[day]
     sub = _pick_subcategories(rng, customers.male[orders.customer[order]], period.month[day])
     product = _pick_products(rng, products, sub, month_index, months)
-    quantity = 1 + _weighted_choice(rng, QUANTITY_WEIGHTS, len(order))
+    quantity = 1 + choose_weighted(rng, QUANTITY_WEIGHTS, len(order))
     years_before_end = period.year[-1] - period.year[day]
     inflation = np.array([c.price_inflation for c in CATEGORIES])[products.category[product]]
     unit_price = (
@@ -1464,7 +1464,7 @@ def _line_queue(
         line=idx,
         pair=line_pair[idx],
         quantity=qty,
-        cumulative=_cumulative_within_groups(qty, group),
+        cumulative=cumsum_within(qty, group),
         day_bounds=np.searchsorted(line_day[idx], np.arange(days + 1)).astype(np.int64),
     )
 
@@ -1540,14 +1540,6 @@ def _supplier_delays(rng: np.random.Generator, n: int) -> IntArray:
     return np.where(late, rng.integers(low, high + 1, n), 0).astype(np.int64)
 
 
-def _cumulative_within_groups(values: IntArray, group: IntArray) -> IntArray:
-    """Running sum of values restarting at each new (sorted) group."""
-    total = np.cumsum(values)
-    starts = np.r_[True, group[1:] != group[:-1]] if len(group) else np.zeros(0, dtype=bool)
-    start_index = np.maximum.accumulate(np.where(starts, np.arange(len(group)), 0))
-    return (total - total[start_index] + values[start_index]).astype(np.int64)
-
-
 # ========================================================================= assembling
 
 
@@ -1574,8 +1566,7 @@ def _order_keys(day: IntArray, rng: np.random.Generator) -> IntArray:
     above the busiest day."""
     order = np.lexsort((rng.random(len(day)), day))
     ranked_day = day[order]
-    first_of_day = np.searchsorted(ranked_day, ranked_day)
-    position = np.arange(len(day)) - first_of_day
+    position = rank_within(ranked_day)
     busiest = int(np.bincount(day).max()) if len(day) else 1
     mean = max(len(day) / max(int(day.max(initial=0)) + 1, 1), 1.0)
     daily_range = 10 ** (math.ceil(math.log10(mean)) + 1)
@@ -1597,7 +1588,7 @@ def _number_kept_lines(
     key_of[kept_orders] = _order_keys(orders.day[kept_orders], rng)
     line_index = kept[np.lexsort((kept, key_of[lines.order[kept]]))]
     order_key = key_of[lines.order[line_index]]
-    line_number = np.arange(len(order_key)) - np.searchsorted(order_key, order_key)
+    line_number = rank_within(order_key)
     return line_index, order_key, line_number.astype(np.int64)
 
 
@@ -1888,6 +1879,8 @@ def _inventory_table(
 
 
 def _write_csv(table: pa.Table, path: Path) -> Path:
+    """Quotes the header and every string field, as V2's exports do: pyarrow's "needed" style,
+    not the minimal quoting of ``synth.write_csv`` that the other sources publish."""
     pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
     return path
 

@@ -20,10 +20,28 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from retail_lakehouse.sources.contract import Scale
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
+from retail_lakehouse.sources.synth import (
+    DATE_FORMAT,
+    BoolArray,
+    DemandCurve,
+    FloatArray,
+    IntArray,
+    choose_weighted,
+    cumsum_within,
+    flag_black_friday_weekend,
+    format_cents,
+    format_epoch_seconds,
+    format_integers,
+    format_zero_padded,
+    forward_fill,
+    join_text,
+    mark_first_pairs,
+    month_of_year,
+    rank_within,
+    take_words,
+    weekday_of,
+    write_csv,
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +57,6 @@ SIZES: dict[Scale, CrmSize] = {
 }
 
 DAY = 86_400
-HOUR = 3_600
 HISTORY_START = int(np.datetime64("2018-01-01", "s").astype(np.int64))
 LAST_SIGNUP = int(np.datetime64("2020-10-01", "s").astype(np.int64))
 HISTORY_END = int(np.datetime64("2021-01-01", "s").astype(np.int64))
@@ -181,26 +198,13 @@ LOCKDOWN = (np.datetime64("2020-03-15"), np.datetime64("2020-06-01"))
 # --- calendar ---------------------------------------------------------------------------
 
 
-def _black_friday_weekend(days: npt.NDArray[np.datetime64]) -> BoolArray:
-    """Black Friday to Cyber Monday: the Friday after the fourth Thursday of November."""
-    november_first = (days.astype("datetime64[Y]").astype("datetime64[M]") + 10).astype(
-        "datetime64[D]"
-    )
-    weekday = (november_first.astype(np.int64) + 3) % 7
-    black_friday = november_first + ((3 - weekday) % 7 + 22).astype("timedelta64[D]")
-    offset = (days - black_friday).astype(np.int64)
-    return np.asarray((offset >= 0) & (offset <= 3), dtype=np.bool_)
-
-
 def demand_by_day(days: npt.NDArray[np.datetime64]) -> FloatArray:
     """Relative number of orders per day: season, weekday, Black Friday, lockdown."""
-    month = days.astype("datetime64[M]").astype(np.int64) % 12
-    weekday = (days.astype(np.int64) + 3) % 7
     lockdown = (days >= LOCKDOWN[0]) & (days < LOCKDOWN[1])
     return np.asarray(
-        np.asarray(MONTH_DEMAND)[month]
-        * np.asarray(WEEKDAY_DEMAND)[weekday]
-        * np.where(_black_friday_weekend(days), BLACK_FRIDAY_DEMAND, 1.0)
+        np.asarray(MONTH_DEMAND)[month_of_year(days)]
+        * np.asarray(WEEKDAY_DEMAND)[weekday_of(days)]
+        * np.where(flag_black_friday_weekend(days), BLACK_FRIDAY_DEMAND, 1.0)
         * np.where(lockdown, LOCKDOWN_DEMAND, 1.0),
         dtype=np.float64,
     )
@@ -209,70 +213,18 @@ def demand_by_day(days: npt.NDArray[np.datetime64]) -> FloatArray:
 def sample_times(rng: np.random.Generator, low: IntArray, high: IntArray) -> IntArray:
     """One timestamp per [low, high) window, following demand_by_day and HOUR_DEMAND."""
     days = np.arange(HISTORY_START // DAY, HISTORY_END // DAY).astype("datetime64[D]")
-    cumulative = np.concatenate(([0.0], np.cumsum(demand_by_day(days))))
-
-    def position(ts: IntArray) -> FloatArray:
-        at = (ts - HISTORY_START) / DAY
-        day = np.clip(np.floor(at).astype(np.int64), 0, days.size - 1)
-        step = cumulative[day + 1] - cumulative[day]
-        return np.asarray(cumulative[day] + step * (at - day), dtype=np.float64)
-
-    u = rng.uniform(position(low), position(high))
-    day = np.clip(np.searchsorted(cumulative, u, side="right") - 1, 0, days.size - 1)
-    hour_p = np.asarray(HOUR_DEMAND, dtype=np.float64) / sum(HOUR_DEMAND)
-    seconds = rng.choice(24, size=u.size, p=hour_p) * HOUR + rng.integers(0, HOUR, u.size)
-    return _inside(rng, HISTORY_START + day * DAY + seconds, low, high)
+    curve = DemandCurve.build(HISTORY_START, demand_by_day(days), HOUR_DEMAND)
+    return curve.sample(rng, low, high)
 
 
-def _inside(rng: np.random.Generator, ts: IntArray, low: IntArray, high: IntArray) -> IntArray:
-    """``ts``, or where the hour of day put it outside [low, high), a time of that edge day."""
-    early, late = ts < low, ts >= high
-    edge_low = low + (rng.random(ts.size) * np.minimum(high - low, DAY)).astype(np.int64)
-    edge_high = high - 1 - (rng.random(ts.size) * np.minimum(high - low, DAY)).astype(np.int64)
-    return np.where(early, edge_low, np.where(late, edge_high, ts)).astype(np.int64)
-
-
-# --- small array helpers ----------------------------------------------------------------
-
-
-def _rank_within(groups: IntArray) -> IntArray:
-    """0-based position of each row inside its run of equal, contiguous group values."""
-    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-    return np.arange(groups.size) - np.repeat(starts, np.diff(np.r_[starts, groups.size]))
-
-
-def _group_cumsum(values: IntArray, groups: IntArray) -> IntArray:
-    """Running sum restarting at each new (contiguous) group."""
-    total = np.cumsum(values)
-    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-    before = np.repeat(total[starts] - values[starts], np.diff(np.r_[starts, groups.size]))
-    return np.asarray(total - before, dtype=np.int64)
-
-
-def _forward_fill(values: IntArray) -> IntArray:
-    """Replace -1 with the last value above it (the first row is always set)."""
-    index = np.where(values >= 0, np.arange(values.size), 0)
-    np.maximum.accumulate(index, out=index)
-    return values[index]
-
-
-def _concat(*parts: pa.Array | str) -> pa.Array:
-    return pc.binary_join_element_wise(*parts, "")
-
-
-def _words(vocabulary: tuple[str, ...], index: IntArray) -> pa.Array:
-    return pa.array(vocabulary).take(pa.array(index))
-
-
-def _text(numbers: IntArray) -> pa.Array:
-    return pa.array(numbers).cast(pa.string())
+# --- list columns -----------------------------------------------------------------------
 
 
 def _join_groups(items: pa.Array, group: IntArray, n_groups: int) -> pa.Array:
     """'[a, b]' per group from the items of each group (``group`` sorted); '[]' when none."""
     offsets = np.concatenate(([0], np.cumsum(np.bincount(group, minlength=n_groups))))
     lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), items)
-    return _concat("[", pc.binary_join(lists, ", "), "]")
+    return join_text("[", pc.binary_join(lists, ", "), "]")
 
 
 # --- catalogue and promotions -----------------------------------------------------------
@@ -304,20 +256,20 @@ def build_catalogue(rng: np.random.Generator) -> Catalogue:
     low = np.asarray([t[1] for t in PRODUCT_TYPES])[kind]
     high = np.asarray([t[2] for t in PRODUCT_TYPES])[kind]
     price = np.rint(np.exp(rng.uniform(np.log(low), np.log(high)))).astype(np.int64)
-    model = _concat(
-        _words(tuple("ABCDEFGHJKLMNPRSTUVWXZ"), rng.integers(0, 22, n)),
-        _words(tuple("ABCDEFGHJKLMNPRSTUVWXZ"), rng.integers(0, 22, n)),
+    model = join_text(
+        take_words(tuple("ABCDEFGHJKLMNPRSTUVWXZ"), rng.integers(0, 22, n)),
+        take_words(tuple("ABCDEFGHJKLMNPRSTUVWXZ"), rng.integers(0, 22, n)),
         "-",
-        _text(rng.integers(100, 9999, n)),
+        format_integers(rng.integers(100, 9999, n)),
     )
-    name = _concat(
-        _words(BRANDS, brand),
+    name = join_text(
+        take_words(BRANDS, brand),
         " ",
         model,
         " ",
-        _words(tuple(t[0] for t in PRODUCT_TYPES), kind),
+        take_words(tuple(t[0] for t in PRODUCT_TYPES), kind),
         " (",
-        _words(COLOURS, rng.integers(0, len(COLOURS), n)),
+        take_words(COLOURS, rng.integers(0, len(COLOURS), n)),
         ")",
     )
     return Catalogue(
@@ -357,7 +309,7 @@ def _campaign_windows() -> list[tuple[int, int, tuple[float, ...]]]:
     ]
     for year in years:
         november = np.arange(f"{year}-11-20", f"{year}-11-30", dtype="datetime64[D]")
-        friday = november[_black_friday_weekend(november)][0].astype("datetime64[s]")
+        friday = november[flag_black_friday_weekend(november)][0].astype("datetime64[s]")
         start = int(friday.astype(np.int64))
         windows.append((start, start + 4 * DAY, BLACK_FRIDAY_RATES))
     return sorted(windows)
@@ -405,20 +357,20 @@ def _names(rng: np.random.Generator, is_business: BoolArray) -> pa.Array:
     n = is_business.size
     initial = pc.if_else(
         pa.array(rng.random(n) < 0.4),
-        _concat(" ", _words(tuple("ABCDEFGHJKLMNPRSTW"), rng.integers(0, 18, n))),
+        join_text(" ", take_words(tuple("ABCDEFGHJKLMNPRSTW"), rng.integers(0, 18, n))),
         "",
     )
-    private = _concat(
-        _words(LAST_NAMES, rng.integers(0, len(LAST_NAMES), n)),
+    private = join_text(
+        take_words(LAST_NAMES, rng.integers(0, len(LAST_NAMES), n)),
         ",  ",
-        _words(FIRST_NAMES, rng.integers(0, len(FIRST_NAMES), n)),
+        take_words(FIRST_NAMES, rng.integers(0, len(FIRST_NAMES), n)),
         initial,
     )
-    company = _concat(
-        _words(COMPANY_WORDS, rng.integers(0, len(COMPANY_WORDS), n)),
+    company = join_text(
+        take_words(COMPANY_WORDS, rng.integers(0, len(COMPANY_WORDS), n)),
         " ",
-        _words(COMPANY_TRADES, rng.integers(0, len(COMPANY_TRADES), n)),
-        _words(COMPANY_SUFFIXES, rng.integers(0, len(COMPANY_SUFFIXES), n)),
+        take_words(COMPANY_TRADES, rng.integers(0, len(COMPANY_TRADES), n)),
+        take_words(COMPANY_SUFFIXES, rng.integers(0, len(COMPANY_SUFFIXES), n)),
     )
     return pc.if_else(pa.array(is_business), company, private)
 
@@ -435,7 +387,7 @@ def draw_people(rng: np.random.Generator, n: int) -> People:
         is_business=is_business,
         tax_id=pc.if_else(pa.array(is_business), tax, no_tax),
         tax_code=pc.if_else(
-            pa.array(is_business), _words(TAX_CODES, rng.integers(0, 5, n)), no_tax
+            pa.array(is_business), take_words(TAX_CODES, rng.integers(0, 5, n)), no_tax
         ),
         joined=joined,
         active_until=np.minimum(joined + (lifetime_days * DAY).astype(np.int64), HISTORY_END),
@@ -475,7 +427,7 @@ def _place_orders(
     low, high = people.joined[customer] + 60, people.active_until[customer]
     right_after = low + rng.exponential(DAY, customer.size).astype(np.int64)
     placed = np.where(
-        _rank_within(customer) == 0, np.minimum(right_after, high - 1), sample_times(rng, low, high)
+        rank_within(customer) == 0, np.minimum(right_after, high - 1), sample_times(rng, low, high)
     )
     order = np.lexsort((customer, placed))
     return customer[order], placed[order]
@@ -507,16 +459,6 @@ def _active_campaign_items(
     running = (campaign >= 0) & (ts < ends[np.clip(campaign, 0, None)])
     pick = np.clip(campaign, 0, None) * k + rng.integers(0, k, ts.size)
     return running, promotions.item[pick]
-
-
-def _first_of_each_product(line_order: IntArray, product: IntArray) -> BoolArray:
-    """False for a line repeating a product already on its order."""
-    by_pair = np.lexsort((product, line_order))
-    repeated = np.zeros(line_order.size, dtype=bool)
-    repeated[by_pair[1:]] = (line_order[by_pair[1:]] == line_order[by_pair[:-1]]) & (
-        product[by_pair[1:]] == product[by_pair[:-1]]
-    )
-    return ~repeated
 
 
 def _apply_promotions(
@@ -561,7 +503,7 @@ def build_orders(
         rng.poisson(2.5, line_order.size),
         rng.poisson(0.15, line_order.size),
     )
-    keep = _first_of_each_product(line_order, product)
+    keep = mark_first_pairs(line_order, product)
     line_order, product, quantity = line_order[keep], product[keep], quantity[keep]
     quantity, promotion = _apply_promotions(
         promotions, product, quantity, placed[line_order], takes_deal[keep]
@@ -603,13 +545,13 @@ def _street_names(rng: np.random.Generator, n: int) -> pa.Array:
     """Named streets ('LOCKSLEY DR') or numbered ones ('47TH ST NW')."""
     number = rng.integers(1, 120, n)
     suffix = np.where((number % 100 >= 11) & (number % 100 <= 13), 0, np.minimum(number % 10, 4))
-    numbered = _concat(
-        _text(number),
-        _words(("TH", "ST", "ND", "RD", "TH"), suffix),
+    numbered = join_text(
+        format_integers(number),
+        take_words(("TH", "ST", "ND", "RD", "TH"), suffix),
         " ",
-        _words(STREET_KINDS, rng.integers(0, len(STREET_KINDS), n)),
+        take_words(STREET_KINDS, rng.integers(0, len(STREET_KINDS), n)),
     )
-    named = _words(STREET_NAMES, rng.integers(0, len(STREET_NAMES), n))
+    named = take_words(STREET_NAMES, rng.integers(0, len(STREET_NAMES), n))
     return pc.if_else(pa.array(rng.random(n) < 0.3), numbered, named)
 
 
@@ -617,11 +559,11 @@ def draw_addresses(rng: np.random.Generator, people: People) -> Addresses:
     """Joining addresses, then moves (private customers only): across town or to another city."""
     n = people.size
     share = np.asarray([c[6] for c in CITIES])
-    first_city = rng.choice(len(CITIES), size=n, p=share / share.sum())
+    first_city = choose_weighted(rng, share, n)
     years = (HISTORY_END - people.joined) / (365 * DAY)
     moves = rng.poisson(MOVES_PER_YEAR * years * ~people.is_business)
     movers = np.repeat(np.arange(n, dtype=np.int64), moves)
-    elsewhere = rng.choice(len(CITIES), size=movers.size, p=share / share.sum())
+    elsewhere = choose_weighted(rng, share, movers.size)
     city = np.concatenate(
         (first_city, np.where(rng.random(movers.size) < 0.6, first_city[movers], elsewhere))
     )
@@ -632,8 +574,8 @@ def draw_addresses(rng: np.random.Generator, people: People) -> Addresses:
         pa.array(rng.random(total) < np.where(people.is_business[customer], 0.4, 0.15)),
         pc.if_else(
             pa.array(people.is_business[customer]),
-            _concat("STE ", _text(rng.integers(1, 30, total) * 100)),
-            _words(UNITS, rng.integers(0, len(UNITS), total)),
+            join_text("STE ", format_integers(rng.integers(1, 30, total) * 100)),
+            take_words(UNITS, rng.integers(0, len(UNITS), total)),
         ),
         pa.nulls(total, pa.string()),
     )
@@ -641,13 +583,13 @@ def draw_addresses(rng: np.random.Generator, people: People) -> Addresses:
         customer=customer,
         since=np.concatenate((people.joined, rng.integers(people.joined[movers] + 1, HISTORY_END))),
         city=city,
-        postcode=pc.utf8_lpad(_text(base_zip + rng.integers(0, 25, total)), 5, "0"),
+        postcode=format_zero_padded(base_zip + rng.integers(0, 25, total), 5),
         street=_street_names(rng, total),
         number=np.exp(rng.uniform(0.0, np.log(20_000), total)).astype(np.int64),
         unit=unit,
         district=pc.if_else(
             pa.array(rng.random(total) < 0.4),
-            _words(tuple(c[3] for c in CITIES), city),
+            take_words(tuple(c[3] for c in CITIES), city),
             pa.nulls(total, pa.string()),
         ),
         lat=np.round(np.asarray([c[4] for c in CITIES])[city] + rng.normal(0, 0.04, total), 5),
@@ -674,7 +616,7 @@ def _units_timeline(orders: Orders) -> tuple[IntArray, IntArray, IntArray]:
     ts = orders.placed[orders.line_order]
     order = np.lexsort((ts, customer))
     customer, ts = customer[order], ts[order]
-    return customer, ts, _group_cumsum(orders.line_quantity[order], customer)
+    return customer, ts, cumsum_within(orders.line_quantity[order], customer)
 
 
 def _loyalty_segment(units: IntArray) -> IntArray:
@@ -705,7 +647,7 @@ def build_versions(people: People, addresses: Addresses, orders: Orders) -> Vers
     )
     order = np.lexsort((kind, ts, customer))
     customer, ts = customer[order], ts[order]
-    address, segment = _forward_fill(address[order]), _forward_fill(segment[order])
+    address, segment = forward_fill(address[order]), forward_fill(segment[order])
 
     # Changes within the same second make one version.
     same_as_next = np.r_[(customer[1:] == customer[:-1]) & (ts[1:] == ts[:-1]), False]
@@ -736,11 +678,6 @@ def _units_before(
 # --- files ------------------------------------------------------------------------------
 
 
-def _money(cents: IntArray) -> pa.Array:
-    """Exact decimal text of an amount in cents."""
-    return _concat(_text(cents // 100), ".", pc.utf8_lpad(_text(cents % 100), 2, "0"))
-
-
 def _nullable(values: IntArray) -> pa.Array:
     """-1 becomes an empty field."""
     return pa.array(values, mask=values < 0)
@@ -750,11 +687,11 @@ def customers_table(people: People, addresses: Addresses, versions: Versions) ->
     who = pa.array(versions.customer)
     address = versions.address
     city = addresses.city[address]
-    city_name = _words(tuple(c[0] for c in CITIES), city)
-    state = _words(tuple(c[1] for c in CITIES), city)
+    city_name = take_words(tuple(c[0] for c in CITIES), city)
+    state = take_words(tuple(c[1] for c in CITIES), city)
     postcode = addresses.postcode.take(pa.array(address))
     street = addresses.street.take(pa.array(address))
-    number = _text(addresses.number[address])
+    number = format_integers(addresses.number[address])
     business = pa.array(people.is_business[versions.customer])
     return pa.table(
         {
@@ -776,7 +713,7 @@ def customers_table(people: People, addresses: Addresses, versions: Versions) ->
             "district": addresses.district.take(pa.array(address)),
             "lon": pa.array(addresses.lon[address]),
             "lat": pa.array(addresses.lat[address]),
-            "ship_to_address": _concat(state, ", ", postcode, ", ", street, ", ", number),
+            "ship_to_address": join_text(state, ", ", postcode, ", ", street, ", ", number),
             "valid_from": pa.array(versions.valid_from),
             "valid_to": _nullable(versions.valid_to),
             "units_purchased": pa.array(versions.units),
@@ -801,11 +738,11 @@ def _line_json(catalogue: Catalogue, promotions: Promotions, orders: Orders) -> 
         ]
     )
     promotion = np.where(orders.line_promotion >= 0, orders.line_promotion, promotions.size)
-    return _concat(
+    return join_text(
         head.take(pa.array(orders.line_product)),
         _promotion_json(catalogue, promotions).take(pa.array(promotion)),
         ', "qty": ',
-        _text(orders.line_quantity),
+        format_integers(orders.line_quantity),
         ', "unit": "pcs"}',
     )
 
@@ -844,15 +781,14 @@ def _clicked_items(
     clicks = np.concatenate(
         (1 + rng.geometric(0.25, orders.line_order.size), rng.geometric(0.5, extra_order.size))
     )
-    by_pair = np.lexsort((product, order))
-    duplicate = np.zeros(order.size, dtype=bool)
-    duplicate[by_pair[1:]] = (order[by_pair[1:]] == order[by_pair[:-1]]) & (
-        product[by_pair[1:]] == product[by_pair[:-1]]
-    )
-    keep = np.flatnonzero(~duplicate)
+    keep = np.flatnonzero(mark_first_pairs(order, product))
     keep = keep[np.argsort(order[keep], kind="stable")]
-    pairs = _concat(
-        '["', catalogue.product_id.take(pa.array(product[keep])), '", "', _text(clicks[keep]), '"]'
+    pairs = join_text(
+        '["',
+        catalogue.product_id.take(pa.array(product[keep])),
+        '", "',
+        format_integers(clicks[keep]),
+        '"]',
     )
     return _join_groups(pairs, order[keep], orders.size)
 
@@ -881,7 +817,7 @@ def sales_orders_table(
             "customer_name": people.name.take(who),
             "number_of_line_items": pa.array(lines_per_order),
             "order_datetime": pa.array(orders.placed),
-            "order_number": _text(orders.order_number),
+            "order_number": format_integers(orders.order_number),
             "ordered_products": _join_groups(line_json, orders.line_order, orders.size),
             "promo_info": pc.if_else(
                 pa.array(has_promo), promo_info, pa.nulls(orders.size, pa.string())
@@ -894,49 +830,17 @@ def sales_table(
     people: People, catalogue: Catalogue, orders: Orders, line_json: pa.Array
 ) -> pa.Table:
     customer = orders.customer[orders.line_order]
-    placed = orders.placed[orders.line_order].astype("datetime64[s]")
     return pa.table(
         {
             "customer_id": pa.array(people.customer_id[customer]),
             "customer_name": people.name.take(pa.array(customer)),
             "product_name": catalogue.name.take(pa.array(orders.line_product)),
-            "order_date": pc.strftime(pa.array(placed), format="%Y-%m-%d"),
-            "product_category": _words(BRANDS, catalogue.brand[orders.line_product]),
+            "order_date": format_epoch_seconds(orders.placed[orders.line_order], DATE_FORMAT),
+            "product_category": take_words(BRANDS, catalogue.brand[orders.line_product]),
             "product": line_json,
-            "total_price": _money(orders.line_cents),
+            "total_price": format_cents(orders.line_cents),
         }
     )
-
-
-def _csv_field(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Text of a column as a CSV field: quoted (quotes doubled) only when it needs it."""
-    text = column.cast(pa.string())
-    quoted = _concat('"', pc.replace_substring(text, '"', '""'), '"')
-    return pc.if_else(pc.match_substring_regex(text, '[",\r\n]'), quoted, text)
-
-
-def write_csv(table: pa.Table, path: Path) -> Path:
-    """UTF-8 CSV with a header row, fields quoted only when they need it.
-
-    pyarrow's own writer quotes every string field, so lines are built with Arrow kernels.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = pc.binary_join_element_wise(
-        *(_csv_field(column) for column in table.columns),
-        ",",
-        null_handling="replace",
-        null_replacement="",
-    )
-    with path.open("wb") as sink:
-        sink.write((",".join(table.column_names) + "\n").encode())
-        for chunk in lines.chunks:
-            text = _concat(chunk, "\n").cast(pa.large_string())
-            if len(text) == 0:
-                continue
-            offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)
-            first, last = offsets[text.offset], offsets[text.offset + len(text)]
-            sink.write(memoryview(text.buffers()[2])[first:last])
-    return path
 
 
 def generate(landing_dir: Path, *, scale: Scale, seed: int) -> list[Path]:

@@ -22,10 +22,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from retail_lakehouse.sources.contract import Scale
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
+from retail_lakehouse.sources.synth import (
+    SECONDS_PER_DAY,
+    SECONDS_PER_HOUR,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    choose_weighted,
+    find_run_starts,
+    format_cents,
+    format_epoch_seconds,
+    format_zero_padded,
+    number_within_runs,
+    take_words,
+    weekday_of,
+    write_csv,
+)
 
 # --------------------------------------------------------------------------------------------
 # Published sizes and shapes
@@ -643,13 +655,8 @@ FILE_NAMES = {
     "sellers": "olist_sellers_dataset.csv",
     "product_category_name_translation": "product_category_name_translation.csv",
 }
-TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
-UTF8_BOM = b"\xef\xbb\xbf"
-#: Characters that force a CSV field into quotes (RFC 4180).
-NEEDS_QUOTES = r'[",\r\n]'
-
-SECONDS_PER_DAY = 86_400
-SECONDS_PER_HOUR = 3_600
+#: Digits of a CEP prefix: written with its leading zeros (``01037``).
+ZIP_PREFIX_DIGITS = 5
 
 
 # ============================================================================================
@@ -684,12 +691,6 @@ def _pick_weighted(rng: np.random.Generator, weights: FloatArray, k: int) -> Int
     return np.argsort(-keys, kind="stable")[:k].astype(np.int64)
 
 
-def _choice(rng: np.random.Generator, weights: Sequence[float] | FloatArray, n: int) -> IntArray:
-    """``n`` draws of indices into ``weights``."""
-    p = np.asarray(weights, dtype=np.float64)
-    return rng.choice(p.size, size=n, p=p / p.sum()).astype(np.int64)
-
-
 def _spread(rng: np.random.Generator, total: int, n: int, sigma: float) -> IntArray:
     """``total`` units spread over ``n`` holders with lognormal appetites (heavy tailed)."""
     if n == 0:
@@ -710,17 +711,6 @@ def _ascii_lower(name: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
-def _group_starts(sizes: IntArray) -> IntArray:
-    """First row of each group when groups of ``sizes`` rows are laid out one after another."""
-    return np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
-
-
-def _position_in_group(sizes: IntArray) -> IntArray:
-    """0-based row number inside its group for groups laid out one after another."""
-    rows = np.arange(int(sizes.sum()), dtype=np.int64)
-    return rows - np.repeat(_group_starts(sizes), sizes)
-
-
 def _floor_day(seconds: IntArray) -> IntArray:
     """Midnight of the day of each epoch-second timestamp."""
     return seconds - seconds % SECONDS_PER_DAY
@@ -733,7 +723,9 @@ def _epoch_seconds(day: np.datetime64) -> int:
 def _retail_cents(rng: np.random.Generator, reais: FloatArray) -> IntArray:
     """Shelf prices as sellers set them: 59.90, 58.99 or 59.00 (never below R$ 0.85)."""
     whole = np.maximum(np.rint(reais), 1).astype(np.int64)
-    ending = np.array([10, 1, 0], dtype=np.int64)[_choice(rng, (0.55, 0.3, 0.15), reais.size)]
+    ending = np.array([10, 1, 0], dtype=np.int64)[
+        choose_weighted(rng, (0.55, 0.3, 0.15), reais.size)
+    ]
     return np.asarray(np.maximum(whole * 100 - ending, 85), dtype=np.int64)
 
 
@@ -807,7 +799,7 @@ class _Cities:
     def all_zip_prefixes(self) -> tuple[IntArray, IntArray]:
         """Every CEP prefix of the city table and its city, grouped by city."""
         city = np.repeat(np.arange(self.zip_span.size), self.zip_span)
-        return self.zip_first[city] + _position_in_group(self.zip_span), city
+        return self.zip_first[city] + number_within_runs(self.zip_span), city
 
 
 @dataclass(frozen=True)
@@ -836,7 +828,7 @@ class _ZipUniverse:
 def _zip_universe(rng: np.random.Generator, counts: _Counts, cities: _Cities) -> _ZipUniverse:
     """Published number of prefixes: one per city at least, more where cities are dense."""
     prefixes, city = cities.all_zip_prefixes()
-    forced = _group_starts(cities.zip_span) + rng.integers(0, cities.zip_span)
+    forced = find_run_starts(cities.zip_span) + rng.integers(0, cities.zip_span)
     density = np.sqrt(cities.weight[city] / cities.zip_span[city])
     density[forced] = 0.0
     wanted = counts.of("geolocation_zip_prefixes") - forced.size
@@ -858,7 +850,7 @@ def _draw_places(
 ) -> _Places:
     """``n`` addresses spread over states by the published customer or seller counts."""
     shares = np.array([s[state_column] for s in STATES], dtype=np.float64)
-    city = _choice(rng, cities.weights_given_state_shares(shares / shares.sum()), n)
+    city = choose_weighted(rng, cities.weights_given_state_shares(shares / shares.sum()), n)
     return _Places(city=city, zip=zips.draw(rng, city))
 
 
@@ -886,7 +878,7 @@ def _sellers(seed: int, counts: _Counts, cities: _Cities, zips: _ZipUniverse) ->
         place=_draw_places(rng, cities, zips, 3, n),
         popularity=rng.lognormal(0.0, 1.6, n),
         shipping_days=np.array(SELLER_SHIPPING_DAYS, dtype=np.int64)[
-            _choice(rng, SELLER_SHIPPING_DAY_WEIGHTS, n)
+            choose_weighted(rng, SELLER_SHIPPING_DAY_WEIGHTS, n)
         ],
     )
 
@@ -919,7 +911,7 @@ def _cover_then_draw(
     rng: np.random.Generator, n: int, holders: int, weights: FloatArray
 ) -> IntArray:
     """``n`` draws of a holder such that every one of ``holders`` appears at least once."""
-    drawn = _choice(rng, weights, n)
+    drawn = choose_weighted(rng, weights, n)
     slots = rng.permutation(n)[:holders]
     drawn[slots] = rng.permutation(holders)
     return drawn
@@ -945,7 +937,7 @@ def _products(seed: int, counts: _Counts, sellers: _Sellers) -> _Products:
     rng = _rng(seed, "products")
     n = counts.of("products")
     category_items = np.array([c[2] for c in CATEGORIES], dtype=np.float64)
-    category = _choice(rng, category_items, n)
+    category = choose_weighted(rng, category_items, n)
     category[rng.choice(n, counts.of("uncategorised_products"), replace=False)] = NO_CATEGORY
     seller = _cover_then_draw(rng, n, sellers.popularity.size, sellers.popularity)
 
@@ -991,7 +983,7 @@ def _month_day_weights(month: str) -> tuple[npt.NDArray[np.datetime64], FloatArr
     first = np.datetime64(month, "D")
     days = np.arange(first, np.datetime64(month, "M") + 1, dtype="datetime64[D]")
     days = days[(days >= FIRST_DAY) & (days <= LAST_DAY)]
-    weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
+    weekday = weekday_of(days)
     weights = np.array(WEEKDAY_FACTORS, dtype=np.float64)[weekday]
     for day, factor in SPECIAL_DAY_FACTORS.items():
         weights[days == np.datetime64(day)] *= factor
@@ -1013,7 +1005,7 @@ def _purchase_timestamps(rng: np.random.Generator, n: int) -> IntArray:
         seconds = days.astype("datetime64[s]").astype(np.int64)
         order_days.append(np.repeat(seconds, per_day))
     day_seconds = np.concatenate(order_days)
-    hour = _choice(rng, HOUR_WEIGHTS, n)
+    hour = choose_weighted(rng, HOUR_WEIGHTS, n)
     return day_seconds + hour * SECONDS_PER_HOUR + rng.integers(0, SECONDS_PER_HOUR, n)
 
 
@@ -1301,7 +1293,7 @@ def _order_items(
     with_items = np.flatnonzero(orders.has_items)
     per_order = _items_per_order(rng, counts, with_items.size)
     order = np.repeat(with_items, per_order)
-    item_number = _position_in_group(per_order) + 1
+    item_number = number_within_runs(per_order) + 1
     source = _repeated_from(rng, item_number)
     product = _item_products(rng, source, products)
     seller = products.seller[product]
@@ -1369,18 +1361,18 @@ def _split_cents(
 ) -> IntArray:
     """Split each order total over its rows; the first row absorbs rounding so sums are exact."""
     order = np.repeat(np.arange(rows.size), rows)
-    position = _position_in_group(rows)
+    position = number_within_runs(rows)
     weight = np.where(position == 0, first_weight[order], rng.exponential(1.0, order.size))
     share = weight / np.bincount(order, weights=weight)[order]
     cents = np.floor(total[order] * share).astype(np.int64)
     residual = total - np.bincount(order, weights=cents, minlength=rows.size).astype(np.int64)
-    cents[_group_starts(rows)] += residual
+    cents[find_run_starts(rows)] += residual
     return cents
 
 
 def _card_installments(rng: np.random.Generator, value_cents: IntArray) -> IntArray:
     """Published installment mix, the longer plans going to the dearer payments."""
-    wanted = np.sort(_choice(rng, CARD_INSTALLMENT_COUNTS, value_cents.size))
+    wanted = np.sort(choose_weighted(rng, CARD_INSTALLMENT_COUNTS, value_cents.size))
     appetite = value_cents * rng.lognormal(0.0, 1.0, value_cents.size)
     installments = np.empty_like(wanted)
     installments[np.argsort(appetite, kind="stable")] = wanted
@@ -1393,7 +1385,7 @@ def _payments(seed: int, counts: _Counts, orders: _Orders, totals: IntArray) -> 
     extra = _extra_voucher_rows(rng, counts, orders.payment)
     rows = 1 + extra
     order = np.repeat(np.arange(rows.size), rows)
-    position = _position_in_group(rows)
+    position = number_within_runs(rows)
     kind = np.where(position == 0, orders.payment[order], VOUCHER)
     card_weight = 2.0 * extra * rng.uniform(0.5, 2.0, rows.size)
     first_weight = np.where(orders.payment == VOUCHER, rng.exponential(1.0, rows.size), card_weight)
@@ -1444,7 +1436,7 @@ def _pick_texts(
 ) -> pa.Array:
     """One text per row from the pool each row names (all pools concatenated, then indexed)."""
     sizes = np.array([len(p) for p in pools], dtype=np.int64)
-    offsets = _group_starts(sizes)
+    offsets = find_run_starts(sizes)
     index = offsets[pool] + (rng.random(pool.size) * sizes[pool]).astype(np.int64)
     return pa.array([text for p in pools for text in p]).take(pa.array(index))
 
@@ -1550,7 +1542,7 @@ def _geolocation(
     point_lng = zip_lng[point_zip] + rng.normal(0, 0.004, point_zip.size)
     row_zip = np.repeat(np.arange(zips.size), per_zip)
     within = (rng.random(rows) * points[row_zip]).astype(np.int64)
-    row_point = _group_starts(points)[row_zip] + within
+    row_point = find_run_starts(points)[row_zip] + within
     lat, lng = point_lat[row_point], point_lng[row_point]
     outliers = rng.choice(rows, counts.of("geolocation_outliers"), replace=False)
     bad = np.array(OUTLIER_COORDINATES)[rng.integers(0, len(OUTLIER_COORDINATES), outliers.size)]
@@ -1570,57 +1562,10 @@ def _geolocation(
 # ============================================================================================
 
 
-def _csv_text(values: pa.Array) -> pa.Array:
-    """A column rendered as CSV fields: quoted only when needed, empty for nulls."""
-    if pa.types.is_timestamp(values.type):
-        text = pc.strftime(values, format=TIMESTAMP_FORMAT)
-    else:
-        text = pc.cast(values, pa.string())
-    if pa.types.is_string(values.type):
-        escaped = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
-        text = pc.if_else(pc.match_substring_regex(text, NEEDS_QUOTES), escaped, text)
-    return pc.fill_null(text, "")
-
-
-def _write_csv(path: Path, columns: dict[str, pa.Array], *, bom: bool = False) -> Path:
-    """Header line as published (no quotes, optional BOM), then minimally quoted rows."""
-    header = (",".join(columns) + "\n").encode("utf-8")
-    lines = pc.binary_join_element_wise(*(_csv_text(c) for c in columns.values()), ",")
-    body = pc.binary_join_element_wise(lines, "", "\n").cast(pa.large_string())
-    with path.open("wb") as f:
-        f.write((UTF8_BOM if bom else b"") + header)
-        if len(body):
-            offsets = np.frombuffer(body.buffers()[1], dtype=np.int64)
-            start, end = int(offsets[body.offset]), int(offsets[body.offset + len(body)])
-            f.write(memoryview(body.buffers()[2])[start:end])
-    return path
-
-
-def _timestamps(seconds: IntArray, valid: BoolArray | None = None) -> pa.Array:
-    mask = None if valid is None else ~valid
-    return pa.array(seconds.astype("datetime64[s]"), type=pa.timestamp("s"), mask=mask)
-
-
-def _cents_text(cents: IntArray) -> pa.Array:
-    """``5890`` -> ``58.90``: money with exactly two decimals, as published."""
-    whole = pc.cast(pa.array(cents // 100), pa.string())
-    fraction = pc.utf8_lpad(pc.cast(pa.array(cents % 100), pa.string()), width=2, padding="0")
-    return pc.binary_join_element_wise(whole, fraction, ".")
-
-
 def _float_text(values: IntArray, valid: BoolArray) -> pa.Array:
     """Whole numbers written as floats (``40.0``), empty where unknown, as published."""
     text = pc.cast(pa.array(values, mask=~valid), pa.string())
     return pc.binary_join_element_wise(text, ".0", "")
-
-
-def _zip_text(zips: IntArray) -> pa.Array:
-    """Five-digit zip prefix keeping its leading zeros (``01037``)."""
-    return pc.utf8_lpad(pc.cast(pa.array(zips), pa.string()), width=5, padding="0")
-
-
-def _names(vocabulary: Sequence[str], index: IntArray) -> pa.Array:
-    return pa.array(list(vocabulary)).take(pa.array(index))
 
 
 def _with_state_suffix(rng: np.random.Generator, city: pa.Array, state: pa.Array) -> pa.Array:
@@ -1684,9 +1629,9 @@ def generate(landing_dir: Path, *, scale: Scale, seed: int) -> list[Path]:
         "product_category_name_translation": _translation_columns(),
     }
     return [
-        _write_csv(
+        write_csv(
+            pa.table(columns),
             landing_dir / FILE_NAMES[name],
-            columns,
             bom=name == "product_category_name_translation",
         )
         for name, columns in tables.items()
@@ -1722,19 +1667,21 @@ def _customers_columns(
     return {
         "customer_id": orders.customer_ids,
         "customer_unique_id": _take(ids.person, orders.person),
-        "customer_zip_code_prefix": _zip_text(people.zip[orders.person]),
-        "customer_city": _names(_ascii_city_names(cities), city),
-        "customer_state": _names(STATE_CODES, cities.state[city]),
+        "customer_zip_code_prefix": format_zero_padded(
+            people.zip[orders.person], ZIP_PREFIX_DIGITS
+        ),
+        "customer_city": take_words(_ascii_city_names(cities), city),
+        "customer_state": take_words(STATE_CODES, cities.state[city]),
     }
 
 
 def _geolocation_columns(geo: _Geolocation) -> dict[str, pa.Array]:
     return {
-        "geolocation_zip_code_prefix": _zip_text(geo.zip),
+        "geolocation_zip_code_prefix": format_zero_padded(geo.zip, ZIP_PREFIX_DIGITS),
         "geolocation_lat": pa.array(geo.lat),
         "geolocation_lng": pa.array(geo.lng),
         "geolocation_city": geo.city_name,
-        "geolocation_state": _names(STATE_CODES, geo.state),
+        "geolocation_state": take_words(STATE_CODES, geo.state),
     }
 
 
@@ -1745,9 +1692,9 @@ def _order_items_columns(items: _Items, orders: _Orders, ids: _Ids) -> dict[str,
         "order_item_id": pa.array(items.item_number),
         "product_id": _take(ids.product, items.product),
         "seller_id": _take(ids.seller, items.seller),
-        "shipping_limit_date": _timestamps(items.shipping_limit),
-        "price": _cents_text(items.price_cents),
-        "freight_value": _cents_text(items.freight_cents),
+        "shipping_limit_date": format_epoch_seconds(items.shipping_limit),
+        "price": format_cents(items.price_cents),
+        "freight_value": format_cents(items.freight_cents),
     }
     order = pc.sort_indices(
         pa.table(columns), sort_keys=[("order_id", "ascending"), ("order_item_id", "ascending")]
@@ -1759,9 +1706,9 @@ def _payments_columns(payments: _Payments, orders: _Orders) -> dict[str, pa.Arra
     return {
         "order_id": _take(orders.order_ids, payments.order),
         "payment_sequential": pa.array(payments.sequential),
-        "payment_type": _names(PAYMENT_TYPES, payments.kind),
+        "payment_type": take_words(PAYMENT_TYPES, payments.kind),
         "payment_installments": pa.array(payments.installments),
-        "payment_value": _cents_text(payments.value_cents),
+        "payment_value": format_cents(payments.value_cents),
     }
 
 
@@ -1772,8 +1719,8 @@ def _reviews_columns(reviews: _Reviews, orders: _Orders, ids: _Ids) -> dict[str,
         "review_score": pa.array(reviews.score),
         "review_comment_title": reviews.title,
         "review_comment_message": reviews.message,
-        "review_creation_date": _timestamps(reviews.created),
-        "review_answer_timestamp": _timestamps(reviews.answered),
+        "review_creation_date": format_epoch_seconds(reviews.created),
+        "review_answer_timestamp": format_epoch_seconds(reviews.answered),
     }
 
 
@@ -1782,12 +1729,12 @@ def _orders_columns(orders: _Orders) -> dict[str, pa.Array]:
     return {
         "order_id": orders.order_ids,
         "customer_id": orders.customer_ids,
-        "order_status": _names(ORDER_STATUSES, orders.status),
-        "order_purchase_timestamp": _timestamps(tl.purchase),
-        "order_approved_at": _timestamps(tl.approved, tl.has_approved),
-        "order_delivered_carrier_date": _timestamps(tl.carrier, tl.has_carrier),
-        "order_delivered_customer_date": _timestamps(tl.delivered, tl.has_delivered),
-        "order_estimated_delivery_date": _timestamps(tl.estimated),
+        "order_status": take_words(ORDER_STATUSES, orders.status),
+        "order_purchase_timestamp": format_epoch_seconds(tl.purchase),
+        "order_approved_at": format_epoch_seconds(tl.approved, valid=tl.has_approved),
+        "order_delivered_carrier_date": format_epoch_seconds(tl.carrier, valid=tl.has_carrier),
+        "order_delivered_customer_date": format_epoch_seconds(tl.delivered, valid=tl.has_delivered),
+        "order_estimated_delivery_date": format_epoch_seconds(tl.estimated),
     }
 
 
@@ -1814,11 +1761,11 @@ def _sellers_columns(
     rng: np.random.Generator, sellers: _Sellers, cities: _Cities, ids: _Ids
 ) -> dict[str, pa.Array]:
     city = sellers.place.city
-    state = _names(STATE_CODES, cities.state[city])
+    state = take_words(STATE_CODES, cities.state[city])
     return {
         "seller_id": ids.seller,
-        "seller_zip_code_prefix": _zip_text(sellers.place.zip),
-        "seller_city": _with_state_suffix(rng, _names(_ascii_city_names(cities), city), state),
+        "seller_zip_code_prefix": format_zero_padded(sellers.place.zip, ZIP_PREFIX_DIGITS),
+        "seller_city": _with_state_suffix(rng, take_words(_ascii_city_names(cities), city), state),
         "seller_state": state,
     }
 

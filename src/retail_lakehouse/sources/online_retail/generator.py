@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -28,10 +28,19 @@ import xlsxwriter
 from numpy.typing import NDArray
 
 from retail_lakehouse.sources.contract import Scale
-
-IntArray = NDArray[np.int64]
-FloatArray = NDArray[np.float64]
-BoolArray = NDArray[np.bool_]
+from retail_lakehouse.sources.synth import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    choose_weighted,
+    find_repeated_pairs,
+    format_epoch_seconds,
+    month_of_year,
+    number_within_runs,
+    quote_csv_fields,
+    weekday_of,
+    write_text_rows,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Files
@@ -537,9 +546,8 @@ def _closed_days() -> IntArray:
 def _draw_weighted(
     rng: np.random.Generator, weighted: Sequence[tuple[Any, float]], count: int
 ) -> IntArray:
-    """Indices into ``weighted`` drawn by weight."""
-    weights = np.array([w for _, w in weighted])
-    return rng.choice(len(weighted), count, p=weights / weights.sum()).astype(np.int64)
+    """Indices into ``weighted`` (value, weight) pairs drawn by weight."""
+    return choose_weighted(rng, [w for _, w in weighted], count)
 
 
 def _draw_values(
@@ -563,10 +571,10 @@ class _Calendar:
     @classmethod
     def build(cls) -> _Calendar:
         days = np.arange(_day_number(FIRST_DAY), _day_number(LAST_DAY) + 1, dtype=np.int64)
-        weekdays = (days + 3) % 7  # 1970-01-01 was a Thursday
+        weekdays = weekday_of(days)
         open_days = (weekdays != SATURDAY) & ~np.isin(days, _closed_days())
         days, weekdays = days[open_days], weekdays[open_days]
-        months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
+        months = month_of_year(days)
         growth = 1.0 + YEARLY_GROWTH * (days - days[0]) / 365.0
         weights = np.asarray(MONTH_WEIGHTS)[months] * np.asarray(WEEKDAY_WEIGHTS)[weekdays]
         cumulative = np.cumsum(weights * growth)
@@ -979,24 +987,21 @@ class _Ledger:
         self._lines.append(lines)
 
     def invoices(self) -> _Invoices:
-        parts = self._invoices
-        return _Invoices(
-            role=np.concatenate([p.role for p in parts]),
-            minute=np.concatenate([p.minute for p in parts]),
-            customer=np.concatenate([p.customer for p in parts]),
-            country=np.concatenate([p.country for p in parts]),
-        )
+        return _concatenate(self._invoices)
 
     def lines(self) -> _Lines:
-        parts = self._lines
-        return _Lines(
-            invoice=np.concatenate([p.invoice for p in parts]),
-            item=np.concatenate([p.item for p in parts]),
-            description=np.concatenate([p.description for p in parts]),
-            quantity=np.concatenate([p.quantity for p in parts]),
-            price=np.concatenate([p.price for p in parts]),
-            position=np.concatenate([p.position for p in parts]),
-        )
+        return _concatenate(self._lines)
+
+
+_Batch = TypeVar("_Batch", _Invoices, _Lines)
+
+
+def _concatenate(parts: list[_Batch]) -> _Batch:
+    """The batches as one, field by field, in the order they were added."""
+    columns = {
+        f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(parts[0])
+    }
+    return type(parts[0])(**columns)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1104,19 +1109,13 @@ def _distinct_products(
     """Products by popularity, redrawn where an invoice repeats one; -1 where that fails."""
     product = rng.choice(len(popularity), len(invoice), p=popularity).astype(np.int64)
     for attempt in range(12):
-        repeated = _repeated_positions(invoice, product)
+        repeated = find_repeated_pairs(invoice, product)
         if len(repeated) == 0:
             return product
         weights = popularity if attempt < 3 else None  # uniform redraws converge fast
         product[repeated] = rng.choice(len(popularity), len(repeated), p=weights)
-    product[_repeated_positions(invoice, product)] = -1
+    product[find_repeated_pairs(invoice, product)] = -1
     return product
-
-
-def _repeated_positions(invoice: IntArray, product: IntArray) -> IntArray:
-    order = np.lexsort((product, invoice))
-    same = (np.diff(invoice[order]) == 0) & (np.diff(product[order]) == 0)
-    return np.asarray(order[1:][same], dtype=np.int64)
 
 
 def _trade_quantities(pack: IntArray, rng: np.random.Generator) -> IntArray:
@@ -1175,7 +1174,7 @@ def _add_cancellations(
         _Invoices.of(ROLE_CANCELLATION, minute, customers.country_at(customer, minute), customer)
     )
     owner = np.repeat(np.arange(len(source)), per_invoice)
-    nth = np.arange(len(owner)) - np.repeat(np.cumsum(per_invoice) - per_invoice, per_invoice)
+    nth = number_within_runs(per_invoice)
     rotation = rng.integers(0, sizes[source])[owner]
     picked = starts[source][owner] + (rotation + nth) % sizes[source][owner]
     original = bought.quantity[picked]
@@ -1425,14 +1424,10 @@ def _sheet_rows(line_minute: IntArray) -> tuple[tuple[int, int], ...]:
 def _write_csv(table: _Table, path: Path) -> None:
     """The sheets one after the other, as the Kaggle CSV export of the workbook."""
     text = _csv_lines(table)
-    offsets = np.frombuffer(
-        text.buffers()[1], dtype=np.int64, count=len(text) + 1, offset=text.offset * 8
-    )
-    data = memoryview(text.buffers()[2])
     with path.open("wb") as file:
         file.write((",".join(HEADER) + "\n").encode())
         for start, stop in table.sheet_rows:
-            file.write(data[offsets[start] : offsets[stop]])
+            write_text_rows(file, text, start, stop)
 
 
 def _csv_lines(table: _Table) -> pa.LargeStringArray:
@@ -1442,7 +1437,8 @@ def _csv_lines(table: _Table) -> pa.LargeStringArray:
         pc.take(_invoice_texts(table), per_line),
         pc.take(_large_strings(table.codes), table.line_item),
         pc.take(
-            _large_strings([_csv_field(d) for d in table.descriptions]), table.line_description
+            pc.cast(quote_csv_fields(pa.array(table.descriptions, pa.string())), pa.large_string()),
+            table.line_description,
         ),
         pc.cast(pa.array(table.line_quantity), pa.large_string()),
         pc.take(_timestamp_texts(table.invoice_minute), per_line),
@@ -1461,13 +1457,6 @@ def _large_string(value: str) -> pa.LargeStringScalar:
     return pa.scalar(value, pa.large_string())
 
 
-def _csv_field(text: str) -> str:
-    """Minimal quoting, as pandas and the csv module write it."""
-    if any(c in text for c in ',"\n\r'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
 def _invoice_texts(table: _Table) -> pa.LargeStringArray:
     prefix = pc.take(_large_strings(INVOICE_PREFIXES), table.invoice_prefix)
     number = pc.cast(pa.array(table.invoice_number), pa.large_string())
@@ -1475,8 +1464,7 @@ def _invoice_texts(table: _Table) -> pa.LargeStringArray:
 
 
 def _timestamp_texts(minutes: IntArray) -> pa.LargeStringArray:
-    seconds = pa.array(minutes * 60, type=pa.timestamp("s"))
-    return pc.cast(pc.strftime(seconds, format="%Y-%m-%d %H:%M:%S"), pa.large_string())
+    return pc.cast(format_epoch_seconds(minutes * 60), pa.large_string())
 
 
 def _customer_texts(customer_ids: IntArray) -> pa.LargeStringArray:

@@ -22,10 +22,29 @@ import pyarrow.compute as pc
 
 from retail_lakehouse.errors import ConfigError
 from retail_lakehouse.sources.contract import Scale
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
+from retail_lakehouse.sources.synth import (
+    DATE_FORMAT,
+    BoolArray,
+    DemandCurve,
+    FloatArray,
+    IntArray,
+    choose_weighted,
+    cumsum_within,
+    find_run_starts,
+    flag_black_friday_weekend,
+    format_cents,
+    format_epoch_seconds,
+    format_integers,
+    format_zero_padded,
+    forward_fill,
+    join_text,
+    mark_first_pairs,
+    month_of_year,
+    rank_within,
+    take_words,
+    weekday_of,
+    write_csv,
+)
 
 
 @dataclass(frozen=True)
@@ -261,65 +280,17 @@ def _days(epoch_seconds: IntArray) -> npt.NDArray[np.datetime64]:
     return (epoch_seconds // DAY).astype("datetime64[D]")
 
 
-def _month_index(days: npt.NDArray[np.datetime64]) -> IntArray:
-    """Month of the year, 0 = January."""
-    return (days.astype("datetime64[M]").astype(np.int64) % 12).astype(np.int64)
-
-
-def _cyber_weekend(days: npt.NDArray[np.datetime64]) -> BoolArray:
-    """Black Friday to Cyber Monday: the Friday after the fourth Thursday of November."""
-    years = days.astype("datetime64[Y]")
-    november_first = (years.astype("datetime64[M]") + np.timedelta64(10, "M")).astype(
-        "datetime64[D]"
-    )
-    weekday_nov_first = (november_first.astype(np.int64) + 3) % 7
-    first_thursday = november_first + ((3 - weekday_nov_first) % 7).astype("timedelta64[D]")
-    black_friday = first_thursday + np.timedelta64(22, "D")
-    offset = (days - black_friday).astype(np.int64)
-    return np.asarray((offset >= 0) & (offset <= 3), dtype=np.bool_)
-
-
-@dataclass(frozen=True)
-class DemandCurve:
+def _demand_curve(start: int, end: int) -> DemandCurve:
     """Relative demand per day: growth, season, Cyber Weekend, weekday. Used to place events."""
-
-    start: int
-    cumulative: FloatArray
-
-    @classmethod
-    def build(cls, start: int, end: int) -> DemandCurve:
-        days = _days(np.arange(start, end, DAY, dtype=np.int64))
-        years_in = np.arange(days.size) / 365.0
-        weight = (
-            (1.0 + YEARLY_GROWTH) ** years_in
-            * np.asarray(MONTH_DEMAND)[_month_index(days)]
-            * np.asarray(WEEKDAY_DEMAND)[(days.astype(np.int64) + 3) % 7]
-            * np.where(_cyber_weekend(days), CYBER_WEEKEND_DEMAND, 1.0)
-        )
-        return cls(start=start, cumulative=np.concatenate(([0.0], np.cumsum(weight))))
-
-    def _position(self, ts: IntArray) -> FloatArray:
-        at = (ts - self.start) / DAY
-        day = np.clip(np.floor(at).astype(np.int64), 0, self.cumulative.size - 2)
-        low = self.cumulative[day]
-        return np.asarray(low + (self.cumulative[day + 1] - low) * (at - day), dtype=np.float64)
-
-    def sample(self, rng: np.random.Generator, low: IntArray, high: IntArray) -> IntArray:
-        """One timestamp in each [low, high) window, denser on busy days and evening hours."""
-        u = rng.uniform(self._position(low), self._position(high))
-        day = np.clip(np.searchsorted(self.cumulative, u, side="right") - 1, 0, None)
-        hour_p = np.asarray(HOUR_DEMAND, dtype=np.float64) / sum(HOUR_DEMAND)
-        seconds = rng.choice(24, size=u.size, p=hour_p) * HOUR + rng.integers(0, HOUR, u.size)
-        ts = self.start + day.astype(np.int64) * DAY + seconds
-        return _inside(rng, ts, low, high)
-
-
-def _inside(rng: np.random.Generator, ts: IntArray, low: IntArray, high: IntArray) -> IntArray:
-    """``ts``, or where the hour of day put it outside [low, high), a time of that edge day."""
-    early, late = ts < low, ts >= high
-    edge_low = low + (rng.random(ts.size) * np.minimum(high - low, DAY)).astype(np.int64)
-    edge_high = high - 1 - (rng.random(ts.size) * np.minimum(high - low, DAY)).astype(np.int64)
-    return np.where(early, edge_low, np.where(late, edge_high, ts)).astype(np.int64)
+    days = _days(np.arange(start, end, DAY, dtype=np.int64))
+    years_in = np.arange(days.size) / 365.0
+    weight = (
+        (1.0 + YEARLY_GROWTH) ** years_in
+        * np.asarray(MONTH_DEMAND)[month_of_year(days)]
+        * np.asarray(WEEKDAY_DEMAND)[weekday_of(days)]
+        * np.where(flag_black_friday_weekend(days), CYBER_WEEKEND_DEMAND, 1.0)
+    )
+    return DemandCurve.build(start, weight, HOUR_DEMAND)
 
 
 # --- event logs -------------------------------------------------------------------------
@@ -356,20 +327,6 @@ class EventLog:
 def _sort_events(entity: IntArray, ts: IntArray, *tiebreak: IntArray) -> IntArray:
     """Permutation sorting events by entity, time, then the tie-breakers."""
     return np.lexsort((*reversed(tiebreak), ts, entity))
-
-
-def _forward_fill(values: IntArray) -> IntArray:
-    """Replace -1 with the last value above it (events are sorted, the first row is set)."""
-    index = np.where(values >= 0, np.arange(values.size), 0)
-    np.maximum.accumulate(index, out=index)
-    return values[index]
-
-
-def _rank_within(groups: IntArray) -> IntArray:
-    """0-based position of each row inside its run of equal, contiguous group values."""
-    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-    run_lengths = np.diff(np.r_[starts, groups.size])
-    return np.arange(groups.size) - np.repeat(starts, run_lengths)
 
 
 # --- catalogue --------------------------------------------------------------------------
@@ -410,18 +367,10 @@ def _shelf_price(cents: npt.NDArray[np.number[Any]]) -> IntArray:
     return np.asarray(dollars * 100 - 1, dtype=np.int64)
 
 
-def _group_cumsum(values: FloatArray, groups: IntArray) -> FloatArray:
-    """Running sum restarting at each new (contiguous) group."""
-    total = np.cumsum(values)
-    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-    before = np.repeat(total[starts] - values[starts], np.diff(np.r_[starts, groups.size]))
-    return np.asarray(total - before, dtype=np.float64)
-
-
 def _allocate_categories(rng: np.random.Generator, n: int) -> IntArray:
     shares = np.asarray([c[1] for c in CATEGORIES])
     first = np.arange(min(n, len(CATEGORIES)))  # every category stocked, even at small scale
-    rest = rng.choice(len(CATEGORIES), size=n - first.size, p=shares / shares.sum())
+    rest = choose_weighted(rng, shares, n - first.size)
     return np.concatenate((first, rest)).astype(np.int64)
 
 
@@ -431,14 +380,10 @@ def _pick_in_groups(
     """One random word per row from the vocabulary of that row's group."""
     flat = pa.array([word for words in vocabulary for word in words])
     counts = np.asarray([len(words) for words in vocabulary])
-    offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    offsets = find_run_starts(counts)
     return flat.take(
         pa.array(offsets[group] + rng.integers(0, 1 << 30, group.size) % counts[group])
     )
-
-
-def _concat(*parts: pa.Array | str) -> pa.Array:
-    return pc.binary_join_element_wise(*parts, "")
 
 
 def build_catalogue(rng: np.random.Generator, n: int) -> Catalogue:
@@ -475,7 +420,7 @@ def build_catalogue(rng: np.random.Generator, n: int) -> Catalogue:
     order = _sort_events(product, ts)
     product, ts, factor = product[order], ts[order], factor[order]
     price = np.maximum(
-        _shelf_price(list_price[product] * np.exp(_group_cumsum(np.log(factor), product))),
+        _shelf_price(list_price[product] * np.exp(cumsum_within(np.log(factor), product))),
         _shelf_price(cost_cents[product] * 1.1),
     )
 
@@ -490,14 +435,14 @@ def build_catalogue(rng: np.random.Generator, n: int) -> Catalogue:
 
     brand = _pick_in_groups(rng, BRANDS, category)
     base = _pick_in_groups(rng, PRODUCT_BASE_NAMES, category)
-    variant = pa.array(VARIANTS).take(pa.array(rng.integers(0, len(VARIANTS), n)))
+    variant = take_words(VARIANTS, rng.integers(0, len(VARIANTS), n))
     number = np.empty(n, dtype=np.int64)
     number[np.argsort(launched, kind="stable")] = np.arange(1, n + 1)
     return Catalogue(
         number=number,
         category=category,
         brand=brand,
-        name=_concat(brand, " ", base, variant),
+        name=join_text(brand, " ", base, variant),
         popularity=rng.permutation((np.arange(n) + 1.0) ** -0.9),
         launched=launched,
         discontinued=discontinued,
@@ -526,7 +471,7 @@ def pick_products(
         category = np.where(
             rng.random(todo.size) < FAVOURITE_CATEGORY_SHARE,
             favourite[todo],
-            rng.choice(len(CATEGORIES), size=todo.size, p=shares / shares.sum()),
+            choose_weighted(rng, shares, todo.size),
         )
         u = low[category] + rng.random(todo.size) * (high[category] - low[category])
         slot = np.clip(
@@ -603,18 +548,18 @@ CITY_COUNTRY = tuple(c[2] for c in CITIES)
 
 def _draw_people(rng: np.random.Generator, n: int, curve: DemandCurve) -> tuple[People, IntArray]:
     city_share = np.asarray([c[4] for c in CITIES])
-    city = rng.choice(len(CITIES), size=n, p=city_share / city_share.sum())
+    city = choose_weighted(rng, city_share, n)
     locale = CITY_LOCALE[city]
     signup = np.sort(curve.sample(rng, np.full(n, HISTORY_START), np.full(n, HISTORY_END - DAY)))
     calling = pa.array([CALLING_CODES[c] for c in CITY_COUNTRY]).take(pa.array(city))
-    digits = [pa.array(rng.integers(10**k // 10, 10**k, n)).cast(pa.string()) for k in (3, 3, 4)]
+    digits = [format_integers(rng.integers(10**k // 10, 10**k, n)) for k in (3, 3, 4)]
     lifetime_days = 30 + rng.exponential(900.0, n)
     people = People(
         signup=signup,
         first_name=_pick_in_groups(rng, tuple(v[0] for v in LOCALES.values()), locale),
         last_name=_pick_in_groups(rng, tuple(v[1] for v in LOCALES.values()), locale),
-        phone=_concat("+", calling, " ", digits[0], " ", digits[1], " ", digits[2]),
-        usual_channel=rng.choice(len(CHANNELS), size=n, p=CHANNEL_SHARES),
+        phone=join_text("+", calling, " ", digits[0], " ", digits[1], " ", digits[2]),
+        usual_channel=choose_weighted(rng, CHANNEL_SHARES, n),
         favourite_category=_allocate_categories(rng, n)[rng.permutation(n)],
         active_until=np.minimum(signup + (lifetime_days * DAY).astype(np.int64), HISTORY_END),
         purchase_rate=rng.gamma(0.8, 1.0, n),
@@ -625,10 +570,10 @@ def _draw_people(rng: np.random.Generator, n: int, curve: DemandCurve) -> tuple[
 def _streets(rng: np.random.Generator, city: IntArray) -> pa.Array:
     locale = CITY_LOCALE[city]
     street = _pick_in_groups(rng, tuple(v[2] for v in LOCALES.values()), locale)
-    number = pa.array(np.exp(rng.uniform(0.0, np.log(2500), city.size)).astype(np.int64))
+    number = np.exp(rng.uniform(0.0, np.log(2500), city.size)).astype(np.int64)
     number_first = pa.array(np.asarray([v[3] for v in LOCALES.values()])[locale])
-    text = number.cast(pa.string())
-    return pc.if_else(number_first, _concat(text, " ", street), _concat(street, " ", text))
+    text = format_integers(number)
+    return pc.if_else(number_first, join_text(text, " ", street), join_text(street, " ", text))
 
 
 def _occurrences(rng: np.random.Generator, people: People, per_year: float) -> IntArray:
@@ -666,20 +611,20 @@ def _emails(rng: np.random.Generator, people: People) -> Emails:
         for names in (people.first_name, people.last_name)
     ]
     first, last = slugs
-    number = pa.array(rng.integers(1, 100, who.size)).cast(pa.string())
-    domain = pa.array(EMAIL_DOMAINS).take(pa.array(rng.integers(0, len(EMAIL_DOMAINS), who.size)))
+    number = format_integers(rng.integers(1, 100, who.size))
+    domain = take_words(EMAIL_DOMAINS, rng.integers(0, len(EMAIL_DOMAINS), who.size))
     local = pc.choose(
         pa.array(rng.integers(0, 3, who.size)),
-        _concat(first, ".", last),
-        _concat(first, ".", last, number),
-        _concat(pc.utf8_slice_codeunits(first, 0, 1), last, number),
+        join_text(first, ".", last),
+        join_text(first, ".", last, number),
+        join_text(pc.utf8_slice_codeunits(first, 0, 1), last, number),
     )
     return Emails(
         customer=who,
         since=np.concatenate(
             (people.signup, rng.integers(people.signup[changers] + 1, HISTORY_END))
         ),
-        text=_concat(local, "@", domain),
+        text=join_text(local, "@", domain),
     )
 
 
@@ -718,7 +663,7 @@ def _place_orders(
     counts = rng.multinomial(n_orders, weight / weight.sum())
     customer = np.repeat(np.arange(people.size, dtype=np.int64), counts)
     low, high = people.signup[customer] + 60, people.active_until[customer]
-    first = _rank_within(customer) == 0
+    first = rank_within(customer) == 0
     soon_after_signup = low + rng.exponential(2.0 * HOUR, customer.size).astype(np.int64)
     placed = np.where(first, np.minimum(soon_after_signup, high - 1), curve.sample(rng, low, high))
     order = np.lexsort((customer, placed))
@@ -728,13 +673,13 @@ def _place_orders(
 def _campaign_discount(ts: IntArray) -> FloatArray:
     """Discount rate of the sales campaign running at ``ts`` (0 outside campaigns)."""
     days = _days(ts)
-    month = _month_index(days)
+    month = month_of_year(days)
     day_of_month = (days - days.astype("datetime64[M]")).astype(np.int64) + 1
     rate = np.zeros(ts.size)
     rate[(month == 0) & (day_of_month >= 2) & (day_of_month <= 15)] = 0.20  # winter sale
     rate[(month == 6) & (day_of_month >= 10) & (day_of_month <= 16)] = 0.15  # summer sale
     rate[(month == 11) & (day_of_month <= 20)] = 0.10  # Christmas
-    rate[_cyber_weekend(days)] = 0.25
+    rate[flag_black_friday_weekend(days)] = 0.25
     return rate
 
 
@@ -751,12 +696,8 @@ def _order_lines(
     product = pick_products(
         rng, catalogue, people.favourite_category[customer[line_order]], placed[line_order]
     )
-    first_of_pair = np.lexsort((product, line_order))
-    repeated = np.zeros(line_order.size, dtype=bool)
-    repeated[first_of_pair[1:]] = (
-        line_order[first_of_pair[1:]] == line_order[first_of_pair[:-1]]
-    ) & (product[first_of_pair[1:]] == product[first_of_pair[:-1]])
-    line_order, product = line_order[~repeated], product[~repeated]
+    first = mark_first_pairs(line_order, product)
+    line_order, product = line_order[first], product[first]
     extra = np.asarray([c[4] for c in CATEGORIES])[catalogue.category[product]]
     quantity = 1 + np.minimum(rng.poisson(extra), 9)
     return line_order, product, quantity
@@ -788,7 +729,7 @@ def _status_timeline(
     tail), some cancelled before payment or shipping, some returned after delivery."""
     n = placed.size
     days = _days(placed)
-    month = _month_index(days)
+    month = month_of_year(days)
     day_of_month = (days - days.astype("datetime64[M]")).astype(np.int64) + 1
     peak = ((month == 10) & (day_of_month >= 20)) | ((month == 11) & (day_of_month <= 24))
     paid = placed + 60 + rng.exponential(20.0 * 60, n).astype(np.int64)
@@ -849,7 +790,7 @@ def build_orders(
     channel = np.where(
         rng.random(placed.size) < USUAL_CHANNEL_SHARE,
         people.usual_channel[customer],
-        rng.choice(len(CHANNELS), size=placed.size, p=CHANNEL_SHARES),
+        choose_weighted(rng, CHANNEL_SHARES, placed.size),
     )
     return Orders(
         customer=customer,
@@ -858,7 +799,7 @@ def build_orders(
         address=address,
         total_cents=np.rint(total).astype(np.int64),
         line_order=line_order,
-        line_number=_rank_within(line_order) + 1,
+        line_number=rank_within(line_order) + 1,
         line_product=product,
         line_quantity=quantity,
         line_unit_cents=unit,
@@ -877,7 +818,7 @@ def _segment_changes(people: People, orders: Orders) -> tuple[IntArray, IntArray
         customer, ts, np.r_[np.zeros(people.size, np.int64), np.ones(orders.size, np.int64)]
     )
     customer, ts = customer[sort], ts[sort]
-    orders_so_far = _rank_within(customer)  # the signup counts as activity zero
+    orders_so_far = rank_within(customer)  # the signup counts as activity zero
     tier = np.searchsorted(SEGMENT_ORDER_THRESHOLDS, orders_so_far, side="right")
     last_of_customer = np.r_[customer[1:] != customer[:-1], True]
     next_activity = np.where(last_of_customer, HISTORY_END, np.r_[ts[1:], HISTORY_END])
@@ -919,7 +860,7 @@ class Shop:
 def simulate_shop(scale: Scale, seed: int) -> Shop:
     """The shop's full history from HISTORY_START to HISTORY_END."""
     size = SIZES[scale]
-    curve = DemandCurve.build(HISTORY_START, HISTORY_END)
+    curve = _demand_curve(HISTORY_START, HISTORY_END)
     catalogue = build_catalogue(np.random.default_rng([seed, 1]), size.products)
     rng = np.random.default_rng([seed, 2])
     people, first_city = _draw_people(rng, size.customers, curve)
@@ -956,35 +897,17 @@ def _customer_history(
     sort = _sort_events(customer, ts, (np.arange(customer.size) >= n).astype(np.int64))
     return CustomerHistory(
         events=EventLog(customer[sort], ts[sort]),
-        email=_forward_fill(email[sort]),
-        address=_forward_fill(address[sort]),
-        segment=_forward_fill(segment_state[sort]),
+        email=forward_fill(email[sort]),
+        address=forward_fill(address[sort]),
+        segment=forward_fill(segment_state[sort]),
     )
 
 
 # --- batches ----------------------------------------------------------------------------
 
 
-def _timestamps(epoch_seconds: IntArray) -> pa.Array:
-    return pc.strftime(pa.array(epoch_seconds.astype("datetime64[s]")), format="%Y-%m-%d %H:%M:%S")
-
-
-def _dates(epoch_seconds: IntArray) -> pa.Array:
-    return pc.strftime(pa.array(epoch_seconds.astype("datetime64[s]")), format="%Y-%m-%d")
-
-
-def _money(cents: IntArray) -> pa.Array:
-    """Exact decimal text of an amount in cents (no float rounding)."""
-    whole = pa.array(cents // 100).cast(pa.string())
-    return _concat(whole, ".", pc.utf8_lpad(pa.array(cents % 100).cast(pa.string()), 2, "0"))
-
-
 def _ids(prefix: str | pa.Array, numbers: IntArray, width: int) -> pa.Array:
-    return _concat(prefix, pc.utf8_lpad(pa.array(numbers).cast(pa.string()), width, "0"))
-
-
-def _words(vocabulary: tuple[str, ...], index: IntArray) -> pa.Array:
-    return pa.array(vocabulary).take(pa.array(index))
+    return join_text(prefix, format_zero_padded(numbers, width))
 
 
 def customers_table(shop: Shop, since: int | None, until: int) -> pa.Table:
@@ -1000,13 +923,13 @@ def customers_table(shop: Shop, since: int | None, until: int) -> pa.Table:
             "email": shop.emails.text.take(pa.array(shop.history.email[event])),
             "phone": shop.people.phone.take(pa.array(who)),
             "address": shop.addresses.street.take(pa.array(address)),
-            "city": _words(CITY_NAME, city),
-            "state": _words(tuple(c[1] for c in CITIES), city),
-            "country": _words(CITY_COUNTRY, city),
-            "region": _words(tuple(REGIONS[c] for c in CITY_COUNTRY), city),
-            "segment": _words(SEGMENTS, shop.history.segment[event]),
-            "signup_date": _dates(shop.people.signup[who]),
-            "updated_at": _timestamps(shop.history.events.ts[event]),
+            "city": take_words(CITY_NAME, city),
+            "state": take_words(tuple(c[1] for c in CITIES), city),
+            "country": take_words(CITY_COUNTRY, city),
+            "region": take_words(tuple(REGIONS[c] for c in CITY_COUNTRY), city),
+            "segment": take_words(SEGMENTS, shop.history.segment[event]),
+            "signup_date": format_epoch_seconds(shop.people.signup[who], DATE_FORMAT),
+            "updated_at": format_epoch_seconds(shop.history.events.ts[event]),
         }
     )
 
@@ -1021,17 +944,17 @@ def products_table(shop: Shop, since: int | None, until: int) -> pa.Table:
         {
             "product_id": _ids("PROD-", catalogue.number[product], 6),
             "sku": _ids(
-                _concat(_words(CATEGORY_CODES, catalogue.category[product]), "-"),
+                join_text(take_words(CATEGORY_CODES, catalogue.category[product]), "-"),
                 catalogue.number[product],
                 5,
             ),
             "product_name": catalogue.name.take(pa.array(product)),
-            "category": _words(tuple(c[0] for c in CATEGORIES), catalogue.category[product]),
+            "category": take_words(tuple(c[0] for c in CATEGORIES), catalogue.category[product]),
             "brand": catalogue.brand.take(pa.array(product)),
-            "price": _money(catalogue.event_price_cents[event]),
-            "cost": _money(catalogue.cost_cents[product]),
+            "price": format_cents(catalogue.event_price_cents[event]),
+            "cost": format_cents(catalogue.cost_cents[product]),
             "is_active": pa.array(catalogue.event_active[event]),
-            "updated_at": _timestamps(catalogue.events.ts[event]),
+            "updated_at": format_epoch_seconds(catalogue.events.ts[event]),
         }
     )
 
@@ -1046,14 +969,14 @@ def orders_table(shop: Shop, since: int | None, until: int) -> pa.Table:
         {
             "order_id": _ids("ORD-", order + 1, 7),
             "customer_id": _ids("CUST-", customer + 1, 6),
-            "order_ts": _timestamps(orders.placed[order]),
-            "status": _words(STATUSES, orders.status_code[event]),
-            "channel": _words(CHANNELS, orders.channel[order]),
-            "shipping_city": _words(CITY_NAME, city),
-            "shipping_country": _words(CITY_COUNTRY, city),
-            "total_amount": _money(orders.total_cents[order]),
+            "order_ts": format_epoch_seconds(orders.placed[order]),
+            "status": take_words(STATUSES, orders.status_code[event]),
+            "channel": take_words(CHANNELS, orders.channel[order]),
+            "shipping_city": take_words(CITY_NAME, city),
+            "shipping_country": take_words(CITY_COUNTRY, city),
+            "total_amount": format_cents(orders.total_cents[order]),
             "currency": pa.array([CURRENCY] * order.size, pa.string()),
-            "updated_at": _timestamps(orders.status.ts[event]),
+            "updated_at": format_epoch_seconds(orders.status.ts[event]),
         }
     )
 
@@ -1069,9 +992,9 @@ def order_items_table(shop: Shop, since: int | None, until: int) -> pa.Table:
             "line_number": pa.array(orders.line_number[line]),
             "product_id": _ids("PROD-", shop.catalogue.number[orders.line_product[line]], 6),
             "quantity": pa.array(orders.line_quantity[line]),
-            "unit_price": _money(orders.line_unit_cents[line]),
-            "discount": _money(orders.line_discount_cents[line]),
-            "updated_at": _timestamps(placed[line]),
+            "unit_price": format_cents(orders.line_unit_cents[line]),
+            "discount": format_cents(orders.line_discount_cents[line]),
+            "updated_at": format_epoch_seconds(placed[line]),
         }
     )
 
@@ -1087,37 +1010,6 @@ TABLE_WRITERS = {
 def batch_cutoffs(batches: int) -> list[int]:
     """End of each batch (inclusive): the last one is HISTORY_END, BATCH_DAYS apart."""
     return [HISTORY_END - (batches - k) * BATCH_DAYS * DAY for k in range(batches + 1)]
-
-
-def _csv_field(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Text of a column as a CSV field: quoted (quotes doubled) only when it needs it."""
-    text = column.cast(pa.string())
-    quoted = _concat('"', pc.replace_substring(text, '"', '""'), '"')
-    return pc.if_else(pc.match_substring_regex(text, '[",\r\n]'), quoted, text)
-
-
-def write_csv(table: pa.Table, path: Path) -> Path:
-    """UTF-8 CSV with a header row, fields quoted only when they need it.
-
-    pyarrow's own writer quotes every string field, so lines are built with Arrow kernels.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = pc.binary_join_element_wise(
-        *(_csv_field(column) for column in table.columns),
-        ",",
-        null_handling="replace",
-        null_replacement="",
-    )
-    with path.open("wb") as sink:
-        sink.write((",".join(table.column_names) + "\n").encode())
-        for chunk in lines.chunks:
-            text = _concat(chunk, "\n").cast(pa.large_string())
-            if len(text) == 0:
-                continue
-            offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)
-            first, last = offsets[text.offset], offsets[text.offset + len(text)]
-            sink.write(memoryview(text.buffers()[2])[first:last])
-    return path
 
 
 def generate(landing_dir: Path, *, scale: Scale, seed: int, batches: int = 2) -> list[Path]:
