@@ -33,12 +33,13 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 
 from retail_lakehouse import ops
 from retail_lakehouse.bronze.ingest import IngestReport, ingest_landing
 from retail_lakehouse.engines import Engine, open_engine
+from retail_lakehouse.progress import progress_display
 from retail_lakehouse.runner.run import RunReport, run_pipeline
 from retail_lakehouse.sources import SOURCE_NAMES, Scale, all_sources, get_source
 from retail_lakehouse.storage import Lakehouse
@@ -135,16 +136,7 @@ def progress_bar(description: str) -> Progress:
     """A transient progress display; when output is not a terminal, one line per step instead."""
     if not console.is_terminal:
         console.print(f"[dim]{time.strftime('%H:%M:%S')} {description}...[/]")
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    )
+    return progress_display(console)
 
 
 @contextmanager

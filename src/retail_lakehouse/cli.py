@@ -12,13 +12,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from retail_lakehouse import checks, ops
 from retail_lakehouse.engines import Engine, open_engine
 from retail_lakehouse.errors import LakehouseError
 from retail_lakehouse.logs import JsonLog
+from retail_lakehouse.progress import progress_display
 from retail_lakehouse.runner.run import RunReport, run_pipeline
 from retail_lakehouse.settings import Settings
 from retail_lakehouse.sources import SOURCE_NAMES, Scale, all_sources, get_source
@@ -128,15 +128,7 @@ def execute_run(
     log = JsonLog(settings.home / "ops" / "logs", run_id)
     with (
         engine_for(settings, engine_name) as engine,
-        Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress,
+        progress_display(console) as progress,
     ):
         task = progress.add_task("ingesting landing files", total=None)
 
