@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pyarrow as pa
 import sqlglot
@@ -37,7 +38,7 @@ def latest_per_table(table: pa.Table, time_column: str) -> dict[str, dict[str, o
     return latest
 
 
-def check_lakehouse(lakehouse: Lakehouse, models_dir: object = DEFAULT_MODELS_DIR) -> list[str]:
+def check_lakehouse(lakehouse: Lakehouse, models_dir: Path = DEFAULT_MODELS_DIR) -> list[str]:
     """Every violation found, as a sentence saying what is wrong and where to look."""
     problems: list[str] = []
     if not lakehouse.exists(TableRef("ops", "row_ledger")):
@@ -53,7 +54,7 @@ def check_lakehouse(lakehouse: Lakehouse, models_dir: object = DEFAULT_MODELS_DI
                 f"{row['rows_dropped']} ({json.loads(row['dropped_by_rule'] or '{}')})"
             )
     problems += check_bronze(lakehouse)
-    problems += check_models(lakehouse, ledger)
+    problems += check_models(lakehouse, ledger, Project.load(models_dir))
     problems += check_expectations(lakehouse)
     return problems
 
@@ -90,10 +91,10 @@ def check_bronze(lakehouse: Lakehouse) -> list[str]:
     return problems
 
 
-def check_models(lakehouse: Lakehouse, ledger: pa.Table) -> list[str]:
+def check_models(lakehouse: Lakehouse, ledger: pa.Table, project: Project) -> list[str]:
     """Tables still hold what their last build recorded, and conserve their source's rows."""
     problems = []
-    models = [m for m in Project.load().models.values() if m.sql is not None]
+    models = [m for m in project.models.values() if m.sql is not None]
     built = latest_per_table(
         ledger.filter(pa.compute.not_equal(ledger["layer"], "bronze")), "recorded_at"
     )

@@ -6,7 +6,7 @@ Every write is one Delta commit, so a killed run never leaves a half-written tab
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
@@ -186,9 +186,6 @@ class Lakehouse:
 
     def history(self, ref: TableRef, limit: int | None = None) -> list[dict[str, Any]]:
         return list(self.table(ref).history(limit))
-
-    def iter_layers(self) -> Iterator[str]:
-        yield from LAYERS
 
 
 def quote(identifier: str) -> str:
