@@ -174,3 +174,37 @@ def test_a_zip_of_several_tables_loads_each_member_into_its_table(lakehouse: Lak
     )
     again = ingest_landing(lakehouse, lakehouse.home / "landing", [olist], run_id="r2")
     assert {f["status"] for f in again.files} == {"skipped_duplicate"}
+
+
+def test_json_lines_load_with_nested_values_kept_as_json(lakehouse: Lakehouse) -> None:
+    orders = [
+        {
+            "clicked_items": [["AVpf", "2"]],
+            "customer_id": 1234,
+            "customer_name": "ANNA SMITH",
+            "number_of_line_items": "1",
+            "order_datetime": "1569465000",
+            "order_number": 8177,
+            "ordered_products": [{"curr": "USD", "id": "AVpf", "price": 155, "qty": 1}],
+            "promo_info": None,
+        },
+        {"customer_id": 99, "order_datetime": "1569465001", "order_number": 8178},
+    ]
+    lines = [json.dumps(o) for o in orders] + ["{not json", "[1, 2]"]
+    write_landing(lakehouse, "crm", "sales_orders.json", "\n".join(lines) + "\n")
+    report = ingest_landing(lakehouse, lakehouse.home / "landing", [get_source("crm")], run_id="r")
+    [log] = report.files
+    assert (log["status"], log["rows"], log["quarantined"]) == ("loaded", 2, 2)
+    rows = lakehouse.read(TableRef("bronze", "crm_sales_orders")).sort_by("order_number")
+    first, second = rows.to_pylist()
+    assert json.loads(first["ordered_products"]) == orders[0]["ordered_products"]
+    assert (first["customer_id"], first["order_datetime"], first["_source_line"]) == (
+        1234,
+        1569465000,
+        1,
+    )
+    assert (second["customer_name"], second["promo_info"]) == (None, None)
+    assert [(q["_source_line"], q["_rule"]) for q in quarantine(lakehouse)] == [
+        (3, "unparsable_json"),
+        (4, "unparsable_json"),
+    ]

@@ -42,7 +42,7 @@ AUDIT_COLUMNS = (
     "_file_sha256",
 )
 _IGNORED_PREFIXES = (".", "~$", "_")
-_IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".swp", ".md", ".json")
+_IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".swp", ".md")
 
 ProgressFn = Callable[[str], None]
 

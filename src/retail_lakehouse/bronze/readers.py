@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import gzip
 import io
+import json
 import re
 import sys
 import zipfile
@@ -26,6 +27,7 @@ from retail_lakehouse.errors import SourceError
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 _DELIMITERS = (",", ";", "\t", "|")
 _UTF8_SEQUENCE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
@@ -385,10 +387,70 @@ def read_bytes(data: bytes, name: str, *, part: str | None) -> list[RawTable]:
     if not data.strip():
         raise SourceError("the file holds only white space; deliver it again with a header row")
     text, encoding = decode_text(data)
-    table = parse_csv_text(text, part)
+    table = (
+        parse_json_text(text, part) if name.endswith(JSON_SUFFIXES) else parse_csv_text(text, part)
+    )
     if encoding not in ("utf-8", "utf-8-sig"):
         table.notes.insert(0, _ENCODING_NOTES.get(encoding, f"decoded as {encoding}"))
     return [table]
+
+
+def json_cell(value: object) -> str:
+    """Text of a JSON value as bronze stores it: nested values stay JSON, null is empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def parse_json_text(text: str, part: str | None = None) -> RawTable:
+    """JSON Lines (one object per line, as Spark writes) or one JSON array of objects.
+
+    The header is every key in order of first appearance; a row lacking a key gets an empty
+    value. A line that is not a JSON object is reported as broken, with its line number.
+    """
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            items = json.loads(text)
+        except ValueError as exc:
+            raise SourceError(f"the file is not valid JSON: {exc}") from exc
+        numbered = list(enumerate(items, start=1))
+        where = "element"
+    else:
+        numbered = []
+        broken_lines: list[BrokenRow] = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                numbered.append((number, json.loads(line)))
+            except ValueError as exc:
+                reason = f"line {number} is not valid JSON: {exc}"
+                broken_lines.append(BrokenRow(number, "unparsable_json", reason, [line]))
+        where = "line"
+    header: dict[str, None] = {}
+    for _, item in numbered:
+        if isinstance(item, dict):
+            header.update(dict.fromkeys(item))
+    keys = list(header)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    broken = [] if where == "element" else broken_lines
+    for number, item in numbered:
+        if not isinstance(item, dict):
+            reason = f"{where} {number} is a JSON {type(item).__name__}, not an object"
+            broken.append(BrokenRow(number, "unparsable_json", reason, [json_cell(item)]))
+            continue
+        rows.append([json_cell(item.get(key)) for key in keys])
+        lines.append(number)
+    if not keys and not broken:
+        raise SourceError("the JSON holds no object; deliver it again")
+    notes = [f"JSON {'array' if where == 'element' else 'lines'}; line = {where} number"]
+    return RawTable(part, keys, rows, lines, notes, sorted(broken, key=lambda b: b.line))
 
 
 def _is_hidden(name: str) -> bool:

@@ -16,7 +16,7 @@ SOURCE_NAME = "crm"
 CUSTOMERS = TableContract(
     source=SOURCE_NAME,
     table="customers",
-    file_patterns=("customers*.csv",),
+    file_patterns=("customers*.csv", "customers*.json"),
     keys=("customer_id", "valid_from"),
     description=(
         "Customer versions (SCD2 input): a new row starts when the customer moves or reaches a"
@@ -51,7 +51,7 @@ CUSTOMERS = TableContract(
 SALES = TableContract(
     source=SOURCE_NAME,
     table="sales",
-    file_patterns=("sales.csv",),
+    file_patterns=("sales.csv", "sales.json"),
     description=(
         "One row per product sold (denormalised): no order number, the same lines as the"
         " ordered_products of sales_orders. product is the line as JSON; total_price is"
@@ -72,7 +72,7 @@ SALES = TableContract(
 SALES_ORDERS = TableContract(
     source=SOURCE_NAME,
     table="sales_orders",
-    file_patterns=("sales_orders*.csv",),
+    file_patterns=("sales_orders*.csv", "sales_orders*.json", "part-*.json"),
     keys=("order_number",),
     description=(
         "One row per order: ordered_products is a JSON array of {curr, id, name, price,"
