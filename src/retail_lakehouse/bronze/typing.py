@@ -197,19 +197,23 @@ def parse_bool(values: pa.Array) -> Parsed:
 
 
 def parse_json(values: pa.Array) -> Parsed:
-    """Keeps the text; flags values that are not valid JSON (checked value by value)."""
-    flags = []
-    for value in values.to_pylist():
-        if value is None:
-            flags.append(False)
-            continue
-        try:
-            json.loads(value)
-        except ValueError:
-            flags.append(True)
-        else:
-            flags.append(False)
-    return Parsed(values, pa.array(flags, pa.bool_()))
+    """Keeps the text; flags values that are not valid JSON.
+
+    Each distinct value is parsed once (JSON columns repeat: products, promotions), and the
+    verdicts are mapped back to the rows by Arrow.
+    """
+    distinct = pc.drop_null(pc.unique(values)).to_pylist()
+    bad = [v for v in distinct if not _is_json(v)]
+    invalid = pc.fill_null(pc.is_in(values, pa.array(bad, pa.string())), False)
+    return Parsed(values, invalid)
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 NULL_TOKENS = ("null", "none", "nan", "n/a", "na", "nat", "\\n")
