@@ -166,6 +166,11 @@ def print_run(report: RunReport) -> None:
         for f in ing.files:
             if f["status"] == "rejected":
                 errors.print(f"[red]rejected[/] {f['file']}: {f['message']}")
+        if ing.quarantined:
+            console.print(
+                "  quarantined rows, with file, line and reason: lakehouse sql "
+                '"select _source_file, _source_line, _rule, _reason from ops.quarantine"'
+            )
     table = Table(title=f"run {report.run_id} on {report.engine} ({report.seconds:.1f}s)")
     for column in ("model", "status", "rows in", "rows out", "version", "seconds"):
         table.add_column(column, justify="right" if column not in ("model", "status") else "left")
