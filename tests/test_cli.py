@@ -69,6 +69,13 @@ def test_unknown_selector_is_one_clear_line(
 
 
 def test_every_command_has_help() -> None:
-    for command in ("generate", "run", "demo", "sql", "check"):
+    for command in ("generate", "run", "demo", "sql", "check", "sources"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_sources_shows_each_contract() -> None:
+    result = runner.invoke(app, ["sources", "online_retail"])
+    assert result.exit_code == 0, result.output
+    assert "bronze.online_retail_transactions" in result.output
+    assert "Customer ID (or CustomerID)" in result.output

@@ -271,6 +271,41 @@ def fmt_cell(value: Any) -> str:
 
 
 @app.command()
+def sources(
+    source: Annotated[
+        str | None, typer.Argument(help=f"One of {', '.join(SOURCE_NAMES)}; all when omitted.")
+    ] = None,
+) -> None:
+    """Show what each source's files must look like: names, columns, types, keys.
+
+    Drop files matching these contracts into $LAKEHOUSE_HOME/landing/<source>/.
+    """
+    names = SOURCE_NAMES if source is None else (source,)
+    for name in names:
+        src = get_source(name)
+        console.rule(f"[bold]{name}[/] — {src.description}")
+        for contract in src.tables:
+            table = Table(
+                title=f"bronze.{contract.bronze_table}  ←  {', '.join(contract.file_patterns)}",
+                title_justify="left",
+            )
+            for column in ("header in the file", "bronze column", "type", "required", "nullable"):
+                table.add_column(column)
+            for c in contract.columns:
+                aliases = f" (or {', '.join(c.aliases)})" if c.aliases else ""
+                table.add_row(
+                    c.source_header + aliases,
+                    c.name,
+                    c.type,
+                    "yes" if c.required else "no",
+                    "yes" if c.nullable else "no",
+                )
+            console.print(table)
+            if contract.keys:
+                console.print(f"  keys: {', '.join(contract.keys)}")
+
+
+@app.command()
 def check() -> None:
     """Verify row conservation and `fail` expectations; exit 1 and say why if violated."""
     settings = Settings.from_env()
