@@ -79,3 +79,10 @@ def test_sources_shows_each_contract() -> None:
     assert result.exit_code == 0, result.output
     assert "bronze.online_retail_transactions" in result.output
     assert "Customer ID (or CustomerID)" in result.output
+
+
+def test_sql_cannot_read_files_outside_the_lakehouse(home: Path) -> None:
+    assert runner.invoke(app, ["run"]).exit_code == 0
+    result = runner.invoke(app, ["sql", "select * from read_text('/etc/hostname')"])
+    assert result.exit_code != 0
+    assert "Permission Error" in str(result.exception) or "Permission" in result.output

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from retail_lakehouse import checks, ops
 from retail_lakehouse.engines import Engine, open_engine
+from retail_lakehouse.engines.duckdb import DuckDBEngine
 from retail_lakehouse.errors import LakehouseError
 from retail_lakehouse.logs import JsonLog
 from retail_lakehouse.progress import progress_display
@@ -242,12 +243,18 @@ def sql(
     format: Annotated[str, typer.Option(help="table, csv or json (one JSON array).")] = "table",
     limit: Annotated[int, typer.Option(help="Rows shown in table format.")] = 100,
 ) -> None:
-    """Query any table of the lakehouse with DuckDB SQL (read-only)."""
+    """Query any table of the lakehouse with DuckDB SQL (read-only).
+
+    One SELECT; it sees the lakehouse tables and nothing else (no file or network access).
+    """
     settings = Settings.from_env()
     if format not in ("table", "csv", "json"):
         raise LakehouseError(f"--format {format!r} is not one of table, csv, json.")
-    with engine_for(settings, "duckdb") as engine:
+    engine = DuckDBEngine(Lakehouse(settings.home), sandboxed=True)
+    try:
         result = checks.read_only_query(engine, query)
+    finally:
+        engine.close()
     if format == "json":
         sys.stdout.write(json.dumps(result.to_pylist(), default=str, ensure_ascii=False) + "\n")
     elif format == "csv":
