@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from retail_lakehouse.engines import Engine, open_engine
 from retail_lakehouse.storage import Lakehouse
+
+# CI explores the same examples on every run (a red build is then reproducible locally with
+# CI=1); developers' runs stay random and keep searching new inputs.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 OR_HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country"
 
