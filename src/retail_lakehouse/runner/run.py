@@ -20,6 +20,7 @@ from retail_lakehouse import ops
 from retail_lakehouse.bronze.ingest import IngestReport, ingest_landing
 from retail_lakehouse.engines import Engine
 from retail_lakehouse.errors import LakehouseError
+from retail_lakehouse.runner.lock import run_lock
 from retail_lakehouse.runner.materialize import (
     BuildResult,
     build_model,
@@ -66,42 +67,46 @@ def run_pipeline(
     models_dir: Path = DEFAULT_MODELS_DIR,
     on_event: EventFn | None = None,
 ) -> RunReport:
-    """Ingests landing files and builds models; failures are recorded, never half-written."""
-    emit = on_event or (lambda _kind, _data: None)
-    lakehouse = engine.lakehouse
-    started = time.perf_counter()
-    report = RunReport(run_id=run_id, engine=engine.name)
-    if ingest:
-        emit("ingest_start", {})
-        report.ingest = ingest_landing(
-            lakehouse,
-            landing,
-            sources,
-            run_id=run_id,
-            progress=lambda message: emit("ingest_file", {"message": message}),
-        )
-        engine.refresh()
-        emit("ingest_done", {"report": report.ingest})
-    project = Project.load(models_dir)
-    models = project.select(select)
-    fingerprints = last_fingerprints(lakehouse)
-    failed: set[TableRef] = set()
-    emit("models_start", {"count": len(models)})
-    for model in models:
-        record = run_model(
-            engine,
-            model,
-            run_id=run_id,
-            full_refresh=full_refresh,
-            previous=fingerprints.get(str(model.ref)),
-            upstream_failed=bool(model.depends_on & failed),
-        )
-        if record["status"] in ("failed", "skipped"):
-            failed.add(model.ref)
-        report.models.append(record)
-        emit("model_done", record)
-    report.seconds = time.perf_counter() - started
-    return report
+    """Ingests landing files and builds models; failures are recorded, never half-written.
+
+    Holds the lakehouse's run lock, so a second run on the same lakehouse fails fast.
+    """
+    with run_lock(engine.lakehouse.home):
+        emit = on_event or (lambda _kind, _data: None)
+        lakehouse = engine.lakehouse
+        started = time.perf_counter()
+        report = RunReport(run_id=run_id, engine=engine.name)
+        if ingest:
+            emit("ingest_start", {})
+            report.ingest = ingest_landing(
+                lakehouse,
+                landing,
+                sources,
+                run_id=run_id,
+                progress=lambda message: emit("ingest_file", {"message": message}),
+            )
+            engine.refresh()
+            emit("ingest_done", {"report": report.ingest})
+        project = Project.load(models_dir)
+        models = project.select(select)
+        fingerprints = last_fingerprints(lakehouse)
+        failed: set[TableRef] = set()
+        emit("models_start", {"count": len(models)})
+        for model in models:
+            record = run_model(
+                engine,
+                model,
+                run_id=run_id,
+                full_refresh=full_refresh,
+                previous=fingerprints.get(str(model.ref)),
+                upstream_failed=bool(model.depends_on & failed),
+            )
+            if record["status"] in ("failed", "skipped"):
+                failed.add(model.ref)
+            report.models.append(record)
+            emit("model_done", record)
+        report.seconds = time.perf_counter() - started
+        return report
 
 
 def run_model(
