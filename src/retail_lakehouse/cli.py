@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Any
 
@@ -78,12 +78,24 @@ def generate(
         "shopmetrics": {"batches": batches},
         "online_retail": {"fmt": file_format},
     }
+    generate_sources(settings, names, scale=scale, seed=seed, options=options)
+
+
+def generate_sources(
+    settings: Settings,
+    names: Sequence[str],
+    *,
+    scale: Scale,
+    seed: int,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+) -> None:
+    """Runs each source's generator into its landing folder, one line per source."""
     for name in names:
         src = get_source(name)
         started = time.perf_counter()
         with console.status(f"generating {name} ({scale.value})..."):
             paths = src.generate(
-                settings.landing / name, scale=scale, seed=seed, **options.get(name, {})
+                settings.landing / name, scale=scale, seed=seed, **(options or {}).get(name, {})
             )
         console.print(
             f"[green]✓[/] {name}: {len(paths)} file(s) in {settings.landing / name} "
@@ -204,10 +216,7 @@ def demo(
     """Generate small demo data for every source, run the pipeline, and show what appeared."""
     settings = Settings.from_env()
     started = time.perf_counter()
-    for name in SOURCE_NAMES:
-        src = get_source(name)
-        with console.status(f"generating {name}..."):
-            src.generate(settings.landing / name, scale=Scale.small, seed=seed)
+    generate_sources(settings, SOURCE_NAMES, scale=Scale.small, seed=seed)
     report = execute_run(settings, engine, None, False, False)
     print_run(report)
     print_tables(Lakehouse(settings.home))
