@@ -64,18 +64,21 @@ def check_bronze(lakehouse: Lakehouse) -> list[str]:
     quarantine holds exactly the rows they were logged as rejecting."""
     log = ops.read(lakehouse, "ingest_log").to_pylist()
     expected: dict[str, dict[str, int]] = {}
-    rejected: dict[tuple[str, str], tuple[str, int]] = {}
+    logged_quarantine: dict[tuple[str, str], tuple[str, int]] = {}
     for row in sorted(log, key=lambda r: r["ingested_at"]):
         if row["status"] == "loaded":
             expected.setdefault(row["table_name"], {})[row["sha256"]] = row["rows"]
-            rejected[(row["table_name"], row["sha256"])] = (row["file"], row["quarantined"])
+            logged_quarantine[(row["table_name"], row["sha256"])] = (
+                row["file"],
+                row["quarantined"],
+            )
     quarantine = ops.read(lakehouse, "quarantine").to_pylist()
     held: dict[tuple[str, str], int] = {}
     for row in quarantine:
         key = (row["table_name"], row["_file_sha256"])
         held[key] = held.get(key, 0) + 1
     problems = []
-    for (table_name, sha), (file, count) in rejected.items():
+    for (table_name, sha), (file, count) in logged_quarantine.items():
         if held.get((table_name, sha), 0) != count:
             problems.append(
                 f"{file}: logged {count} quarantined rows, ops.quarantine holds "

@@ -164,11 +164,13 @@ def parse_csv_fast(text: str, part: str | None) -> RawTable | None:
     body = text[:-1] if text.endswith("\n") else text
     if "\n\n" in body or "\n\r\n" in body or body.startswith(("\n", "\r")) or not body.strip():
         return None  # blank lines: the row-by-row reader reports them
-    first_line = body.split("\n", 1)[0].rstrip("\r")
+    physical_rows = body.count("\n")  # lines after the header
+    if physical_rows == 0:
+        return None
+    first_line = body[: body.find("\n")].rstrip("\r")  # no copy of the rest
     delimiter = sniff_delimiter(first_line)
     header = next(csv.reader([first_line], delimiter=delimiter), [])
-    physical_rows = body.count("\n")  # lines after the header
-    if not header or physical_rows == 0:
+    if not header:
         return None
     invalid: list[object] = []
 
