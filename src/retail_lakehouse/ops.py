@@ -35,6 +35,9 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("delta_version", pa.int64()),
             ("fingerprint", pa.string()),
             ("message", pa.string()),
+            ("build_mode", pa.string()),
+            ("code_hash", pa.string()),
+            ("input_versions", pa.string()),
         ]
     ),
     "row_ledger": pa.schema(

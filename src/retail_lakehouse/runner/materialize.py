@@ -1,26 +1,43 @@
-"""Build one model: stage its rows, account for every row, check expectations, then write.
+"""Build one model: resolve its SQL, stage its rows, account for every row, check, then write.
 
 Nothing becomes visible before the checks pass, and each write is a single Delta commit.
-The stage carries two control columns: ``_drop_rule`` (set by the model's SQL for rows a
-named rule removes, e.g. exact duplicates) and ``_quarantine_rule`` (set here from the
-model's ``quarantine`` expectations). Their counts feed the row ledger.
+The stage carries two control columns: ``_drop_rule`` (set by the model's SQL — or by the
+materialization — for rows a named rule removes, e.g. exact duplicates) and
+``_quarantine_rule`` (set here from the model's ``quarantine`` expectations). Their counts
+feed the row ledger.
+
+Materializations:
+
+- ``table``: overwrite with the model's rows.
+- ``incremental``: the SQL reads only rows newer than ``:since`` (the watermark the table
+  holds) and the result is merged on ``unique_key``; a full build (first run,
+  ``--full-refresh``, or an input rewritten underneath) binds ``:since`` to the dawn of time,
+  so the same SQL gives the same table either way.
+- ``scd2``: the SQL returns *observations* of each key's state (key, tracked attributes,
+  ``valid_from``); the materialization turns them into versions — consecutive identical
+  states collapse, ``valid_to`` is the next version's ``valid_from`` — so a late, older
+  change lands in order and a re-delivered unchanged state creates nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
+from sqlglot import exp
 
 from retail_lakehouse import ops
 from retail_lakehouse.engines import Engine
 from retail_lakehouse.errors import ConfigError, ModelError
 from retail_lakehouse.quality import expectations as dq
-from retail_lakehouse.runner.project import Model
-from retail_lakehouse.storage import MergeSpec, TableRef
+from retail_lakehouse.runner.project import SINCE, Model, Project, parse_sql
+from retail_lakehouse.sources import contract_for_bronze
+from retail_lakehouse.sources.contract import TableContract
+from retail_lakehouse.storage import LAYERS, MergeSpec, TableRef
 from retail_lakehouse.storage.delta import quote, sql_string
 
 DROP = "_drop_rule"
@@ -28,6 +45,9 @@ QUARANTINE = "_quarantine_rule"
 CONTROL = (DROP, QUARANTINE)
 STAGE = "__stage"
 _SAMPLE_ROWS = 5
+DAWN = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+"""``:since`` of a full build: older than any ingested row."""
+LINEAGE = ("_source_file", "_source_part", "_source_line")
 
 
 @dataclass
@@ -42,29 +62,198 @@ class BuildResult:
     message: str = ""
     blocked: bool = False
     """A ``fail`` expectation failed: nothing was written."""
+    mode: str = "full"
+    """``full`` (the table was rewritten) or ``incremental`` (new rows merged)."""
 
     @property
     def rows_dropped(self) -> int:
         return sum(self.dropped_by_rule.values())
 
 
+# --- resolving a model's SQL ---------------------------------------------------------------
+
+
+def sql_literal(value: Any) -> str:
+    """A Python value as a portable SQL literal (watermarks)."""
+    if value is None:
+        return "null"
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        text = value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return f"cast({sql_string(text + '+00:00')} as timestamptz)"
+    if isinstance(value, dt.date):
+        return f"cast({sql_string(value.isoformat())} as date)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return sql_string(str(value))
+
+
+_CONTRACT_SQL_TYPES = {
+    "string": "varchar",
+    "json": "varchar",
+    "int": "bigint",
+    "float": "double",
+    "decimal": "double",
+    "bool": "boolean",
+    "timestamp": "timestamptz",
+    "date": "date",
+}
+_AUDIT_COLUMNS = (
+    ("_source_file", "varchar"),
+    ("_source_part", "varchar"),
+    ("_source_line", "bigint"),
+    ("_ingested_at", "timestamptz"),
+    ("_run_id", "varchar"),
+    ("_file_sha256", "varchar"),
+)
+
+
+def empty_relation_sql(columns: Sequence[tuple[str, str]]) -> str:
+    """A query returning no rows with the given (name, SQL type) columns."""
+    cols = ", ".join(f"cast(null as {t}) as {quote(n)}" for n, t in columns)
+    return f"select {cols} where 1 = 0"
+
+
+def empty_bronze_sql(contract: TableContract) -> str:
+    columns = [(c.name, _CONTRACT_SQL_TYPES[c.type]) for c in contract.columns]
+    return empty_relation_sql([*columns, *_AUDIT_COLUMNS])
+
+
+def table_columns(engine: Engine, ref: TableRef) -> list[str]:
+    return list(engine.lakehouse.table(ref).schema().to_arrow().names)
+
+
+def union_sql(engine: Engine, project: Project, union: Model) -> str:
+    """``union all`` of the union's members that exist, each cast to the column contract."""
+    contract = union.contract
+    selects = []
+    for member in project.members(union):
+        if not engine.lakehouse.exists(member.ref):
+            continue
+        have = set(table_columns(engine, member.ref))
+        missing = [c.name for c in contract if c.name not in have]
+        if missing:
+            raise ModelError(
+                f"{member.path.name} does not satisfy the contract of {union.ref} "
+                f"({union.path.name}): it lacks {', '.join(missing)}."
+            )
+        cols = ", ".join(f"cast({quote(c.name)} as {c.type}) as {quote(c.name)}" for c in contract)
+        selects.append(f"select {cols} from {member.ref}")
+    if not selects:
+        return empty_relation_sql([(c.name, c.type) for c in contract])
+    return " union all ".join(selects)
+
+
+def resolve_sql(engine: Engine, project: Project, model: Model, since: Any) -> str:
+    """The model's SQL made runnable: unions inlined, missing optional bronze inputs read as
+    empty tables of their contract, ``:since`` bound to a literal."""
+    assert model.sql is not None
+    tree = parse_sql(model.sql)
+    for table in list(tree.find_all(exp.Table)):
+        if table.db not in LAYERS or not table.name:
+            continue
+        ref = TableRef(table.db, table.name)
+        replacement: str | None = None
+        other = project.models.get(ref)
+        if other is not None and other.is_union:
+            replacement = union_sql(engine, project, other)
+        elif ref in model.optional_inputs and not engine.lakehouse.exists(ref):
+            contract = contract_for_bronze(ref.name) if ref.layer == "bronze" else None
+            if contract is None:
+                raise ConfigError(
+                    f"{model.path.name}: optional input {ref} has no source contract to "
+                    "read an empty table from."
+                )
+            replacement = empty_bronze_sql(contract)
+        if replacement is not None:
+            alias = table.alias or ref.name
+            table.replace(parse_sql(replacement).subquery(alias))
+    for placeholder in list(tree.find_all(exp.Placeholder)):
+        if placeholder.name != SINCE:
+            raise ModelError(
+                f"{model.path.name}: unknown parameter :{placeholder.name} (only :{SINCE})."
+            )
+        placeholder.replace(parse_sql(f"select {sql_literal(since)}").selects[0])
+    return str(tree.sql(dialect="duckdb"))
+
+
+def physical_inputs(project: Project, model: Model) -> set[TableRef]:
+    """The stored tables a model reads: unions replaced by their members."""
+    found: set[TableRef] = set()
+    for ref in model.depends_on:
+        other = project.models.get(ref)
+        if other is not None and other.is_union:
+            found |= {m.ref for m in project.members(other)}
+        else:
+            found.add(ref)
+    return found
+
+
 def output_columns(engine: Engine, sql: str) -> list[str]:
     return list(engine.query(f"select * from ({sql}) as model_output limit 0").column_names)
 
 
-def build_model(engine: Engine, model: Model, *, run_id: str, full_refresh: bool) -> BuildResult:
-    """Stages, checks and writes ``model``; writes nothing when a ``fail`` check fails."""
+def current_watermark(engine: Engine, model: Model) -> Any:
+    """The highest watermark value the table holds (None when empty)."""
+    assert model.watermark is not None
+    wm = quote(model.watermark)
+    value = engine.query(f"select max({wm}) as wm from {model.ref}")["wm"][0].as_py()
+    return value
+
+
+# --- building ------------------------------------------------------------------------------
+
+
+def build_model(
+    engine: Engine,
+    project: Project,
+    model: Model,
+    *,
+    run_id: str,
+    full: bool,
+) -> BuildResult:
+    """Stages, checks and writes ``model``; writes nothing when a ``fail`` check fails.
+
+    ``full`` rebuilds an incremental model from all its input (the runner decides it).
+    """
     assert model.sql is not None
     lakehouse = engine.lakehouse
     exists = lakehouse.exists(model.ref)
+    incremental = model.incremental
+    full = full or not exists or incremental is None
+    since: Any = DAWN
+    if incremental is not None and not full:
+        since = current_watermark(engine, model)
+        if since is None:
+            full, since = True, DAWN
+    sql = resolve_sql(engine, project, model, since)
+    uses_since = ":" + SINCE in model.sql
     checks = dq.parse_all(model.expectations, f"{model.path.name}")
-    columns = output_columns(engine, model.sql)
-    incremental_filter = watermark_filter(model, exists=exists, full_refresh=full_refresh)
-    stage_sql = staged_sql(model.sql, columns, checks, incremental_filter)
+    columns = output_columns(engine, sql)
+    if model.materialized == "scd2":
+        sql = scd2_versions_sql(model, sql, columns)
+        columns = output_columns(engine, sql)
+    where = None
+    if incremental is not None and not full and not uses_since:
+        where = f"{quote(incremental.watermark)} > {sql_literal(since)}"
+    existing_key_rule = (
+        incremental.on_existing_key if incremental is not None and not full else None
+    )
+    stage_sql = staged_sql(
+        sql,
+        columns,
+        checks,
+        where,
+        existing=(model, existing_key_rule) if existing_key_rule else None,
+    )
     engine.create_stage(STAGE, stage_sql)
     try:
-        result = account_rows(engine, model, incremental_filter)
-        result.quarantine = quarantined_records(engine, model, columns, run_id)
+        result = account_rows(engine, model, where if not uses_since else None, full=full)
+        result.mode = "full" if full else "incremental"
+        result.quarantine = quarantined_records(engine, model, run_id)
         data_columns = [c for c in columns if c not in CONTROL]
         out_sql = (
             f"select {', '.join(quote(c) for c in data_columns)} from {STAGE} "
@@ -77,45 +266,63 @@ def build_model(engine: Engine, model: Model, *, run_id: str, full_refresh: bool
             result.blocked = True
             result.message = f"expectation(s) failed: {names}; nothing was written"
             return result
-        if result.rows_out == 0 and exists and model.materialized != "table":
-            result.version = lakehouse.version(model.ref)
-            result.message = "no new rows"
-        else:
-            result.version = write(engine, model, out_sql, data_columns, exists, full_refresh)
+        result.version = write(engine, model, out_sql, data_columns, full=full, result=result)
     finally:
         engine.drop_stage(STAGE)
     return result
 
 
-def watermark_filter(model: Model, *, exists: bool, full_refresh: bool) -> str | None:
-    if model.materialized != "incremental" or not exists or full_refresh:
-        return None
-    if not model.watermark:
-        return None
-    wm = quote(model.watermark)
-    return f"{wm} > (select max({wm}) from {model.ref})"
-
-
 def staged_sql(
-    sql: str, columns: Sequence[str], checks: Sequence[dq.Expectation], where: str | None
+    sql: str,
+    columns: Sequence[str],
+    checks: Sequence[dq.Expectation],
+    where: str | None,
+    *,
+    existing: tuple[Model, str] | None = None,
 ) -> str:
+    """The model's rows with ``_drop_rule`` and ``_quarantine_rule`` decided."""
     quarantine_checks = [c for c in checks if c.severity == "quarantine"]
     cases = " ".join(
         f"when {dq.failing_predicate(c)} then {sql_string(c.name)}" for c in quarantine_checks
     )
     quarantine_rule = f"case {cases} end" if cases else "cast(null as varchar)"
-    drop_rule = DROP if DROP in columns else f"cast(null as varchar) as {DROP}"
+    model_drop = DROP if DROP in columns else f"cast(null as varchar) as {DROP}"
     passthrough = ", ".join(quote(c) for c in columns if c not in CONTROL)
     filtered = f" where {where}" if where else ""
+    rows = f"select {passthrough}, {model_drop} from ({sql}) as model_output{filtered}"
+    if existing is not None:
+        rows = existing_key_sql(rows, columns, *existing)
     return (
-        f"select {passthrough}, {drop_rule}, "
+        f"select {passthrough}, {DROP}, "
         f"case when {DROP} is null then {quarantine_rule} end as {QUARANTINE} "
-        f"from (select *{'' if DROP in columns else f', cast(null as varchar) as {DROP}'} "
-        f"from ({sql}) as model_output{filtered}) as model_rows"
+        f"from ({rows}) as model_rows"
     )
 
 
-def account_rows(engine: Engine, model: Model, where: str | None) -> BuildResult:
+def existing_key_sql(rows: str, columns: Sequence[str], model: Model, rule: str) -> str:
+    """Marks rows whose key the table already holds (from another source line) with ``rule``.
+
+    A row whose key *and* source line are already there is the same row read again (a run
+    killed after its write): it is not a duplicate, the merge rewrites it unchanged.
+    """
+    keys = model.unique_key
+    if not keys:
+        raise ConfigError(f"{model.path.name}: on_existing_key needs a unique_key.")
+    lineage = [c for c in LINEAGE if c in columns]
+    on = " and ".join(f"t.{quote(k)} = r.{quote(k)}" for k in keys)
+    same_line = " and ".join(f"coalesce(t.{quote(c)} = r.{quote(c)}, false)" for c in lineage)
+    other_line = f" and not ({same_line})" if lineage else ""
+    passthrough = ", ".join(f"r.{quote(c)}" for c in columns if c not in CONTROL)
+    target_cols = ", ".join(quote(c) for c in (*keys, *lineage))
+    return (
+        f"select {passthrough}, case when r.{DROP} is not null then r.{DROP} "
+        f"when t.__present{other_line} then {sql_string(rule)} end as {DROP} "
+        f"from ({rows}) as r left join "
+        f"(select {target_cols}, true as __present from {model.ref}) as t on {on}"
+    )
+
+
+def account_rows(engine: Engine, model: Model, where: str | None, *, full: bool) -> BuildResult:
     counts = engine.query(
         f"select {DROP} as drop_rule, {QUARANTINE} as quarantine_rule, count(*) as n "
         f"from {STAGE} group by {DROP}, {QUARANTINE}"
@@ -131,7 +338,7 @@ def account_rows(engine: Engine, model: Model, where: str | None) -> BuildResult
             result.rows_quarantined += n
         else:
             result.rows_out += n
-    if model.conserves is not None:
+    if model.conserves is not None and full:
         source = model.conserves
         filtered = f" where {where}" if where else ""
         expected = int(
@@ -145,9 +352,7 @@ def account_rows(engine: Engine, model: Model, where: str | None) -> BuildResult
     return result
 
 
-def quarantined_records(
-    engine: Engine, model: Model, columns: Sequence[str], run_id: str
-) -> list[dict[str, Any]]:
+def quarantined_records(engine: Engine, model: Model, run_id: str) -> list[dict[str, Any]]:
     rows = engine.query(
         f"select * from {STAGE} where {DROP} is null and {QUARANTINE} is not null"
     ).to_pylist()
@@ -210,32 +415,54 @@ def write(
     model: Model,
     out_sql: str,
     columns: Sequence[str],
-    exists: bool,
-    full_refresh: bool,
-) -> int:
-    kind = model.materialized
-    if kind == "table" or not exists or full_refresh:
-        if kind == "scd2":
-            return engine.write(
-                model.ref, scd2_initial_sql(model, out_sql, columns), mode="overwrite"
-            )
+    *,
+    full: bool,
+    result: BuildResult,
+) -> int | None:
+    lakehouse = engine.lakehouse
+    scd2_exists = model.materialized == "scd2" and lakehouse.exists(model.ref)
+    if scd2_exists and not differs_from_table(engine, model, out_sql, columns):
+        result.message = "no change"
+        return lakehouse.version(model.ref)
+    if full:
         return engine.write(model.ref, out_sql, mode="overwrite", partition_by=model.partition_by)
-    if kind == "incremental":
-        return merge_incremental(engine, model, out_sql, columns)
-    return merge_scd2(engine, model, out_sql, columns)
+    if result.rows_out == 0:
+        result.message = "no new rows"
+        return lakehouse.version(model.ref)
+    return merge_incremental(engine, model, out_sql, columns)
+
+
+def differs_from_table(engine: Engine, model: Model, out_sql: str, columns: Sequence[str]) -> bool:
+    """Whether the rows about to be written differ from the table's (both directions)."""
+    cols = ", ".join(quote(c) for c in columns)
+    if set(columns) != set(table_columns(engine, model.ref)):
+        return True
+    diff = (
+        f"select count(*) as n from ("
+        f"(select {cols} from ({out_sql}) as a except select {cols} from {model.ref}) "
+        f"union all "
+        f"(select {cols} from {model.ref} except select {cols} from ({out_sql}) as b)"
+        f") as d"
+    )
+    return bool(engine.query(diff)["n"][0].as_py())
 
 
 def merge_incremental(engine: Engine, model: Model, out_sql: str, columns: Sequence[str]) -> int:
     keys = model.unique_key
     if not keys:
         raise ConfigError(f"{model.path.name}: incremental models need a unique_key.")
+    incremental = model.incremental
     predicate = " and ".join(f"target.{quote(k)} = source.{quote(k)}" for k in keys)
     spec = MergeSpec(
         predicate=predicate,
         matched_update={c: f"source.{quote(c)}" for c in columns},
+        matched_predicate=incremental.update_when if incremental else None,
         insert_columns=list(columns),
     )
     return engine.merge(model.ref, out_sql, spec)
+
+
+# --- scd2 ----------------------------------------------------------------------------------
 
 
 def record_hash_sql(tracked: Sequence[str]) -> str:
@@ -249,62 +476,66 @@ def _scd2_key(model: Model) -> str:
     return model.unique_key[0]
 
 
-def scd2_initial_sql(model: Model, out_sql: str, columns: Sequence[str]) -> str:
+def scd2_versions_sql(model: Model, sql: str, columns: Sequence[str]) -> str:
+    """Observations → versions, with every observation that opens none dropped by a rule.
+
+    ``superseded_observation``: another observation of the key at the same instant was
+    ingested later (it wins); ``unchanged_state``: the state equals the key's previous one.
+    """
     cfg = model.scd2
-    key = quote(_scd2_key(model))
-    cols = ", ".join(f"s.{quote(c)}" for c in columns)
+    key, valid_from = quote(_scd2_key(model)), quote(cfg.valid_from)
+    data = [c for c in columns if c not in CONTROL]
+    cols = ", ".join(quote(c) for c in data)
+    model_drop = DROP if DROP in columns else "cast(null as varchar)"
+    tiebreak = "_ingested_at desc, " if "_ingested_at" in data else ""
+    obs = (
+        f"select {cols}, {record_hash_sql(cfg.tracked)} as record_hash, "
+        f"{model_drop} as __model_drop from ({sql}) as o"
+    )
+    ranked = (
+        f"select *, row_number() over (partition by {key}, {valid_from} "
+        f"order by {tiebreak}record_hash desc) as __same_instant from ({obs}) as obs "
+        f"where __model_drop is null"
+    )
+    kept = (
+        f"select *, lag(record_hash) over (partition by {key} order by {valid_from}) "
+        f"as __previous_hash from ({ranked}) as r where __same_instant = 1"
+    )
+    starts = (
+        f"select * from ({kept}) as k "
+        f"where __previous_hash is null or __previous_hash <> record_hash"
+    )
+    versions = (
+        f"select *, row_number() over (partition by {key} order by {valid_from}) "
+        f"as version_number, lead({valid_from}) over (partition by {key} order by {valid_from}) "
+        f"as valid_to from ({starts}) as s"
+    )
+    version_key = quote(cfg.version_key)
+    none = "cast(null as varchar)"
     return (
-        f"select {quote(cfg.version_key)}, {cols}, {quote('record_hash')}, "
-        f"cast(null as timestamptz) as valid_to, true as is_current, version_number "
-        f"from (select *, {key} || '#1' as {quote(cfg.version_key)}, "
-        f"{record_hash_sql(cfg.tracked)} as record_hash, 1 as version_number "
-        f"from ({out_sql}) as snap) as s"
-    )
-
-
-def merge_scd2(engine: Engine, model: Model, out_sql: str, columns: Sequence[str]) -> int:
-    """Closes the current version of changed keys and inserts their new version, one commit."""
-    cfg = model.scd2
-    key = quote(_scd2_key(model))
-    valid_from = quote(cfg.valid_from)
-    cols = ", ".join(f"snap.{quote(c)}" for c in columns)
-    # The hash is computed in a sub-select so both sides of the comparison use one expression.
-    snap = f"select *, {record_hash_sql(cfg.tracked)} as snap_hash from ({out_sql}) as o"
-    changes = (
-        f"select {cols}, snap.snap_hash as record_hash, "
-        f"coalesce(cur.version_number, 0) + 1 as version_number, "
-        f"cur.{key} is not null as is_change "
-        f"from ({snap}) as snap left join "
-        f"(select * from {model.ref} where is_current) as cur on snap.{key} = cur.{key} "
-        f"where cur.{key} is null or cur.record_hash <> snap.snap_hash"
-    )
-    n_changes = int(engine.query(f"select count(*) as n from ({changes}) as c")["n"][0].as_py())
-    if n_changes == 0:
-        return engine.lakehouse.version(model.ref) or 0
-    target_cols = [
-        cfg.version_key,
-        *columns,
-        "record_hash",
-        "valid_to",
-        "is_current",
-        "version_number",
-    ]
-    new_rows = (
-        f"{key} || '#' || cast(version_number as varchar) as {quote(cfg.version_key)}, "
-        + ", ".join(quote(c) for c in columns)
-        + ", record_hash, cast(null as timestamptz) as valid_to, true as is_current, version_number"
-    )
-    source_sql = (
-        f"select {key} as _merge_key, {new_rows} from ({changes}) as c where is_change "
+        f"select {key} || '#' || cast(version_number as varchar) as {version_key}, {cols}, "
+        f"record_hash, valid_to, valid_to is null as is_current, "
+        f"cast(version_number as integer) as version_number, {none} as {DROP} "
+        f"from ({versions}) as v "
         f"union all "
-        f"select cast(null as varchar) as _merge_key, {new_rows} from ({changes}) as c"
+        f"select {none} as {version_key}, {cols}, record_hash, "
+        f"cast(null as timestamptz) as valid_to, cast(null as boolean) as is_current, "
+        f"cast(null as integer) as version_number, 'unchanged_state' as {DROP} "
+        f"from ({kept}) as k where __previous_hash = record_hash "
+        f"union all "
+        f"select {none} as {version_key}, {cols}, record_hash, "
+        f"cast(null as timestamptz) as valid_to, cast(null as boolean) as is_current, "
+        f"cast(null as integer) as version_number, 'superseded_observation' as {DROP} "
+        f"from ({ranked}) as r where __same_instant > 1 "
+        f"union all "
+        f"select {none} as {version_key}, {cols}, record_hash, "
+        f"cast(null as timestamptz) as valid_to, cast(null as boolean) as is_current, "
+        f"cast(null as integer) as version_number, __model_drop as {DROP} "
+        f"from ({obs}) as d where __model_drop is not null"
     )
-    spec = MergeSpec(
-        predicate=f"target.{key} = source._merge_key and target.is_current",
-        matched_update={"valid_to": f"source.{valid_from}", "is_current": "false"},
-        insert_columns=target_cols,
-    )
-    return engine.merge(model.ref, source_sql, spec)
+
+
+# --- Python models and the ledger ----------------------------------------------------------
 
 
 def python_model_table(engine: Engine, model: Model) -> pa.Table:

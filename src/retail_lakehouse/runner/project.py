@@ -1,7 +1,14 @@
-"""Load models (``models/<layer>/<table>.sql|.py`` + ``.yml``) and order them as a DAG.
+"""Load models (``models/<layer>/**/<table>.sql|.py|.yml``) and order them as a DAG.
 
 Dependencies come from the SQL itself: SQLGlot finds every ``<layer>.<table>`` reference,
 so no model declares its inputs by hand (Python models list them in ``DEPENDS_ON``).
+
+Models live anywhere below ``models/<layer>/``; the file name is the table name. A model in
+``models/silver/staging/<source>/`` belongs to that source. A YAML file without SQL whose
+``materialized`` is ``union`` declares a *union*: an ephemeral table, the ``union all`` of
+every model matching its ``members`` pattern, cast to its typed ``columns`` (the column
+contract every member satisfies). Conformed tables read unions, never one source's staging,
+so a new source adds a folder of staging models and nothing else.
 """
 
 from __future__ import annotations
@@ -23,9 +30,12 @@ from sqlglot import exp
 from retail_lakehouse.errors import ConfigError, ModelError
 from retail_lakehouse.storage import LAYERS, TableRef
 
-Materialized = Literal["table", "incremental", "scd2"]
-MATERIALIZATIONS: tuple[Materialized, ...] = ("table", "incremental", "scd2")
+Materialized = Literal["table", "incremental", "scd2", "union"]
+MATERIALIZATIONS: tuple[Materialized, ...] = ("table", "incremental", "scd2", "union")
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+STAGING = "staging"
+SINCE = "since"
+"""Name of the SQL parameter (``:since``) an incremental model filters its new rows with."""
 
 
 @dataclass(frozen=True)
@@ -33,14 +43,36 @@ class Scd2Config:
     tracked: tuple[str, ...]
     """Columns whose change opens a new version (hashed into ``record_hash``)."""
     valid_from: str
-    """Model column holding the moment the row's state took effect."""
+    """Model column holding the moment the observed state took effect."""
     version_key: str
     """Name of the per-version key column the materialization adds."""
 
 
 @dataclass(frozen=True)
+class IncrementalConfig:
+    watermark: str
+    """Column (of the model's output and of its driving inputs) that orders arrivals,
+    normally ``_ingested_at``; ``:since`` in the SQL is its value at the last build."""
+    on_existing_key: str | None = None
+    """Drop rule for new rows whose unique key is already in the table (exact duplicates
+    arriving in a later file); None = such rows update the existing row."""
+    update_when: str | None = None
+    """Merge condition (over ``source``/``target``) for updating an existing row."""
+    changes_handled_in_sql: tuple[TableRef, ...] = ()
+    """Inputs whose rewrites the SQL itself handles (it re-reads the rows they touch), so a
+    rewrite of them does not force a full rebuild."""
+
+
+@dataclass(frozen=True)
+class ContractColumn:
+    name: str
+    type: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Model:
-    """One table of the lakehouse built by SQL (or a Python function)."""
+    """One table of the lakehouse built by SQL (or a Python function), or a union."""
 
     ref: TableRef
     path: Path
@@ -48,6 +80,8 @@ class Model:
     sql: str | None = None
     build: Callable[..., Any] | None = None
     depends_on: frozenset[TableRef] = field(default_factory=frozenset)
+    source: str | None = None
+    """The source system whose staging folder holds the model, if any."""
 
     @property
     def materialized(self) -> Materialized:
@@ -59,6 +93,10 @@ class Model:
         return value  # type: ignore[no-any-return]
 
     @property
+    def is_union(self) -> bool:
+        return self.materialized == "union"
+
+    @property
     def unique_key(self) -> tuple[str, ...]:
         key = self.config.get("unique_key") or ()
         return (key,) if isinstance(key, str) else tuple(key)
@@ -68,15 +106,42 @@ class Model:
         return tuple(self.config.get("partition_by") or ())
 
     @property
+    def incremental(self) -> IncrementalConfig | None:
+        if self.materialized != "incremental":
+            return None
+        raw = self.config.get("incremental") or {}
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"{self.path.name}: incremental must be a mapping.")
+        watermark = raw.get("watermark", self.config.get("watermark"))
+        if not watermark:
+            raise ConfigError(
+                f"{self.path.name}: incremental models need incremental.watermark "
+                "(usually _ingested_at)."
+            )
+        return IncrementalConfig(
+            watermark=str(watermark),
+            on_existing_key=raw.get("on_existing_key"),
+            update_when=raw.get("update_when"),
+            changes_handled_in_sql=tuple(
+                TableRef.parse(t) for t in raw.get("changes_handled_in_sql") or ()
+            ),
+        )
+
+    @property
     def watermark(self) -> str | None:
-        value = self.config.get("watermark")
-        return str(value) if value else None
+        inc = self.incremental
+        return inc.watermark if inc else None
 
     @property
     def conserves(self) -> TableRef | None:
         """The table whose every row this model accounts for (row conservation)."""
         value = self.config.get("conserves")
         return TableRef.parse(value) if value else None
+
+    @property
+    def optional_inputs(self) -> frozenset[TableRef]:
+        """Bronze inputs that may be missing (read as empty tables of their contract)."""
+        return frozenset(TableRef.parse(t) for t in self.config.get("optional_inputs") or ())
 
     @property
     def scd2(self) -> Scd2Config:
@@ -95,50 +160,128 @@ class Model:
     def expectations(self) -> list[dict[str, Any]]:
         return list(self.config.get("expectations") or [])
 
+    @property
+    def members_pattern(self) -> str:
+        pattern = self.config.get("members")
+        if not isinstance(pattern, str) or not pattern:
+            raise ConfigError(f"{self.path.name}: a union needs `members: <name pattern>`.")
+        return pattern
+
+    @property
+    def contract(self) -> list[ContractColumn]:
+        """Typed columns of a union (its column contract)."""
+        columns = []
+        for name, spec in (self.config.get("columns") or {}).items():
+            if not isinstance(spec, Mapping) or "type" not in spec:
+                raise ConfigError(
+                    f"{self.path.name}: union column {name!r} needs a type "
+                    "({type: varchar, description: ...})."
+                )
+            columns.append(
+                ContractColumn(str(name), str(spec["type"]), str(spec.get("description", "")))
+            )
+        if not columns:
+            raise ConfigError(f"{self.path.name}: a union declares its typed columns.")
+        return columns
+
+    def code(self) -> str:
+        if self.sql is not None:
+            return self.sql
+        return self.path.read_text()
+
+    def code_hash(self) -> str:
+        """Changes whenever the model's code or config changes."""
+        payload = json.dumps(
+            {"code": self.code(), "config": self.config}, sort_keys=True, default=str
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
+
     def fingerprint(self, upstream_versions: Mapping[str, int | None]) -> str:
         """Changes whenever the model's code, config or any input's Delta version changes."""
-        code = self.sql if self.sql is not None else self.path.read_text()
         payload = json.dumps(
-            {
-                "code": code,
-                "config": self.config,
-                "inputs": dict(sorted(upstream_versions.items())),
-            },
+            {"code": self.code_hash(), "inputs": dict(sorted(upstream_versions.items()))},
             sort_keys=True,
             default=str,
         )
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def table_references(sql: str) -> set[TableRef]:
-    """Every ``<layer>.<table>`` the SQL reads (CTE names are not tables)."""
+def parse_sql(sql: str) -> Any:
+    """SQLGlot tree of one DuckDB-dialect statement (typed loosely: SQLGlot's node classes)."""
     try:
-        tree = sqlglot.parse_one(sql, read="duckdb")
+        return sqlglot.parse_one(sql, read="duckdb")
     except sqlglot.errors.ParseError as exc:
         raise ModelError(f"SQL does not parse: {exc}") from exc
+
+
+def table_references(sql: str) -> set[TableRef]:
+    """Every ``<layer>.<table>`` the SQL reads (CTE names are not tables)."""
+    tree = parse_sql(sql)
     return {TableRef(t.db, t.name) for t in tree.find_all(exp.Table) if t.db in LAYERS and t.name}
 
 
-def load_model(path: Path, layer: str) -> Model:
+def read_config(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        config = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path.name} is not valid YAML: {exc}") from exc
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path.name} must hold a mapping of settings.")
+    return config
+
+
+def source_of(path: Path, layer_dir: Path) -> str | None:
+    """``staging/<source>/x.sql`` → ``<source>``."""
+    parts = path.relative_to(layer_dir).parts
+    if len(parts) >= 3 and parts[0] == STAGING:
+        return parts[1]
+    return None
+
+
+def load_model(path: Path, layer: str, layer_dir: Path | None = None) -> Model:
     ref = TableRef(layer, path.stem)
-    config_path = path.with_suffix(".yml")
-    config = yaml.safe_load(config_path.read_text()) if config_path.exists() else {}
+    config = read_config(path.with_suffix(".yml"))
+    source = source_of(path, layer_dir) if layer_dir else None
     checked = {
         TableRef.parse(e["relationships"]["to"])
-        for e in (config or {}).get("expectations") or []
-        if isinstance(e.get("relationships"), dict)
+        for e in config.get("expectations") or []
+        if isinstance(e, Mapping) and isinstance(e.get("relationships"), dict)
     }
+    if path.suffix == ".yml":
+        return Model(ref, path, config, source=source)
     if path.suffix == ".sql":
         sql = path.read_text()
-        refs = frozenset(table_references(sql) | checked)
-        return Model(ref, path, config or {}, sql=sql, depends_on=refs)
+        refs = frozenset((table_references(sql) | checked) - {ref})
+        return Model(ref, path, config, sql=sql, depends_on=refs, source=source)
     spec = importlib.util.spec_from_file_location(f"_lakehouse_model_{layer}_{path.stem}", path)
     if spec is None or spec.loader is None:
         raise ModelError(f"cannot import the Python model {path}.")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     depends = frozenset(TableRef.parse(d) for d in getattr(module, "DEPENDS_ON", ()))
-    return Model(ref, path, config or {}, build=module.build, depends_on=depends)
+    return Model(ref, path, config, build=module.build, depends_on=depends, source=source)
+
+
+def model_files(layer_dir: Path) -> list[Path]:
+    """SQL/Python models and union YAMLs below a layer folder, in a stable order."""
+    found = []
+    for path in sorted(layer_dir.rglob("*")):
+        if path.name.startswith(("_", ".")) or not path.is_file():
+            continue
+        if path.suffix in (".sql", ".py") or (path.suffix == ".yml" and is_union_file(path)):
+            found.append(path)
+    return found
+
+
+def is_union_file(path: Path) -> bool:
+    """A YAML with no SQL or Python beside it that declares ``materialized: union``."""
+    if any(path.with_suffix(s).exists() for s in (".sql", ".py")):
+        return False
+    return read_config(path).get("materialized") == "union"
 
 
 @dataclass
@@ -151,14 +294,22 @@ class Project:
     def load(cls, models_dir: Path = DEFAULT_MODELS_DIR) -> Project:
         models: dict[TableRef, Model] = {}
         for layer in LAYERS:
-            folder = models_dir / layer
-            if not folder.is_dir():
+            layer_dir = models_dir / layer
+            if not layer_dir.is_dir():
                 continue
-            for path in sorted(folder.iterdir()):
-                if path.suffix in (".sql", ".py") and not path.name.startswith("_"):
-                    model = load_model(path, layer)
-                    models[model.ref] = model
-        return cls(models)
+            for path in model_files(layer_dir):
+                model = load_model(path, layer, layer_dir)
+                if model.ref in models:
+                    raise ConfigError(
+                        f"two models are called {model.ref}: {models[model.ref].path} and "
+                        f"{path}; table names are unique within a layer."
+                    )
+                models[model.ref] = model
+        return cls(resolve_unions(models))
+
+    def members(self, union: Model) -> list[Model]:
+        """The models a union stacks, in name order."""
+        return [self.models[r] for r in sorted(union.depends_on) if r in self.models]
 
     def order(self, selected: Iterable[TableRef] | None = None) -> list[Model]:
         """Models in an order where every model comes after the models it reads."""
@@ -209,7 +360,9 @@ class Project:
                 pattern += ".*"
             matches = {r for r in self.models if fnmatch.fnmatchcase(str(r), pattern)}
             if not matches:
-                known = ", ".join(str(r) for r in sorted(self.models))
+                known = ", ".join(
+                    str(r) for r in sorted(self.models) if not self.models[r].is_union
+                )
                 raise ConfigError(f"--select {token!r} matches no model; models are: {known}")
             chosen |= matches
             for ref in matches:
@@ -218,3 +371,22 @@ class Project:
                 if upstream:
                     chosen |= self.ancestors(ref)
         return self.order(chosen)
+
+
+def resolve_unions(models: dict[TableRef, Model]) -> dict[TableRef, Model]:
+    """Gives each union its members (models of its layer matching ``members``) as inputs."""
+    resolved = dict(models)
+    for ref, model in models.items():
+        if not model.is_union:
+            continue
+        model.contract  # noqa: B018 - validates the contract early, naming the file
+        members = frozenset(
+            other
+            for other, m in models.items()
+            if other.layer == ref.layer
+            and other != ref
+            and not m.is_union
+            and fnmatch.fnmatchcase(other.name, model.members_pattern)
+        )
+        resolved[ref] = Model(ref, model.path, model.config, depends_on=members, source=None)
+    return resolved

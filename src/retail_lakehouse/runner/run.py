@@ -7,6 +7,7 @@ with the same input changes no table.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from retail_lakehouse.runner.materialize import (
     BuildResult,
     build_model,
     ledger_record,
+    physical_inputs,
     write_python_model,
 )
 from retail_lakehouse.runner.project import DEFAULT_MODELS_DIR, Model, Project
@@ -48,11 +50,11 @@ class RunReport:
         return [m for m in self.models if m["status"] == "failed"]
 
 
-def last_fingerprints(lakehouse: Lakehouse) -> dict[str, str]:
-    """Fingerprint of each table's latest successful build."""
+def last_builds(lakehouse: Lakehouse) -> dict[str, dict[str, Any]]:
+    """Each table's latest successful (or up-to-date) build record."""
     runs = ops.read(lakehouse, "runs")
     done = runs.filter(pc.is_in(runs["status"], pa.array(_DONE))).sort_by("ended_at")
-    return dict(zip(done["table_name"].to_pylist(), done["fingerprint"].to_pylist(), strict=True))
+    return {row["table_name"]: row for row in done.to_pylist()}
 
 
 def run_pipeline(
@@ -89,16 +91,21 @@ def run_pipeline(
             emit("ingest_done", {"report": report.ingest})
         project = Project.load(models_dir)
         models = project.select(select)
-        fingerprints = last_fingerprints(lakehouse)
+        builds = last_builds(lakehouse)
         failed: set[TableRef] = set()
-        emit("models_start", {"count": len(models)})
+        emit("models_start", {"count": sum(not m.is_union for m in models)})
         for model in models:
+            if model.is_union:
+                if model.depends_on & failed:
+                    failed.add(model.ref)
+                continue
             record = run_model(
                 engine,
+                project,
                 model,
                 run_id=run_id,
                 full_refresh=full_refresh,
-                previous=fingerprints.get(str(model.ref)),
+                previous=builds.get(str(model.ref)),
                 upstream_failed=bool(model.depends_on & failed),
             )
             if record["status"] in ("failed", "skipped"):
@@ -109,19 +116,70 @@ def run_pipeline(
         return report
 
 
+def missing_inputs(lakehouse: Lakehouse, project: Project, model: Model) -> list[TableRef]:
+    """Inputs a model needs that do not exist (a source without files, a skipped model)."""
+    missing = []
+    for ref in sorted(model.depends_on):
+        other = project.models.get(ref)
+        if other is not None and other.is_union:
+            continue
+        if ref not in model.optional_inputs and not lakehouse.exists(ref):
+            missing.append(ref)
+    return missing
+
+
+def full_rebuild_reason(
+    lakehouse: Lakehouse,
+    model: Model,
+    previous: dict[str, Any] | None,
+    versions: dict[str, int | None],
+) -> str | None:
+    """Why an incremental model must be rebuilt from all its input (None: new rows suffice)."""
+    if previous is None or not lakehouse.exists(model.ref):
+        return "first build"
+    if previous.get("code_hash") != model.code_hash():
+        return "its code or configuration changed"
+    before = json.loads(previous.get("input_versions") or "null")
+    if not isinstance(before, dict) or set(before) != set(versions):
+        return "its set of inputs changed"
+    incremental = model.incremental
+    handled = {str(r) for r in incremental.changes_handled_in_sql} if incremental else set()
+    for name, version in sorted(before.items()):
+        if name in handled or version == versions[name]:
+            continue
+        if lakehouse.rewritten_since(TableRef.parse(name), version):
+            return f"{name} was rewritten"
+    return None
+
+
+def tampered(lakehouse: Lakehouse, model: Model, previous: dict[str, Any] | None) -> str | None:
+    """A message when the table is not at the version its last build wrote."""
+    if previous is None or previous.get("delta_version") is None:
+        return None
+    current = lakehouse.version(model.ref)
+    if current is None or current == previous["delta_version"]:
+        return None
+    return (
+        f"{model.ref} is at version {current} but its last build wrote version "
+        f"{previous['delta_version']} (changed outside the pipeline): rebuilt"
+    )
+
+
 def run_model(
     engine: Engine,
+    project: Project,
     model: Model,
     *,
     run_id: str,
     full_refresh: bool,
-    previous: str | None,
+    previous: dict[str, Any] | None,
     upstream_failed: bool,
 ) -> dict[str, Any]:
     lakehouse = engine.lakehouse
     started_at = ops.utc_now()
     clock = time.perf_counter()
-    versions = {str(ref): lakehouse.version(ref) for ref in model.depends_on}
+    inputs = physical_inputs(project, model)
+    versions = {str(ref): lakehouse.version(ref) for ref in sorted(inputs)}
     fingerprint = model.fingerprint(versions)
     record: dict[str, Any] = {
         "run_id": run_id,
@@ -135,16 +193,35 @@ def run_model(
         "delta_version": lakehouse.version(model.ref),
         "fingerprint": fingerprint,
         "message": "",
+        "build_mode": None,
+        "code_hash": model.code_hash(),
+        "input_versions": json.dumps(versions, sort_keys=True),
     }
     result: BuildResult | None = None
+    changed_outside = tampered(lakehouse, model, previous)
+    missing = missing_inputs(lakehouse, project, model)
     if upstream_failed:
         record.update(status="skipped", message="an upstream model failed")
-    elif previous == fingerprint and lakehouse.exists(model.ref) and not full_refresh:
+    elif missing:
+        names = ", ".join(str(r) for r in missing)
+        record.update(status="no_input", message=f"no data yet in {names}")
+    elif (
+        previous is not None
+        and previous["fingerprint"] == fingerprint
+        and lakehouse.exists(model.ref)
+        and not full_refresh
+        and changed_outside is None
+    ):
         record.update(status="up_to_date", message="inputs and code unchanged since last build")
     else:
+        reason = changed_outside or (
+            "--full-refresh"
+            if full_refresh
+            else full_rebuild_reason(lakehouse, model, previous, versions)
+        )
         try:
             if model.sql is not None:
-                result = build_model(engine, model, run_id=run_id, full_refresh=full_refresh)
+                result = build_model(engine, project, model, run_id=run_id, full=reason is not None)
             else:
                 result = write_python_model(engine, model)
         except LakehouseError as exc:
@@ -155,11 +232,15 @@ def run_model(
             record.update(status="failed", message=result.message)
             ops.append(lakehouse, "dq_results", result.dq_results)
         elif result is not None:
+            notes = [n for n in (changed_outside, result.message) if n]
+            if result.mode == "full" and reason and model.materialized == "incremental":
+                notes.insert(0, f"full rebuild: {reason}")
             record.update(
                 rows_in=result.rows_in,
                 rows_out=result.rows_out,
                 delta_version=result.version,
-                message=result.message,
+                message="; ".join(notes),
+                build_mode=result.mode,
             )
             record_build(lakehouse, model, result, run_id)
     record["ended_at"] = ops.utc_now()
@@ -172,10 +253,10 @@ def record_build(lakehouse: Lakehouse, model: Model, result: BuildResult, run_id
     """Ledger, DQ results and quarantine of one successful build."""
     ops.append(lakehouse, "row_ledger", [ledger_record(model.ref, result, run_id)])
     ops.append(lakehouse, "dq_results", result.dq_results)
-    if result.quarantine or model.materialized == "table":
+    if result.quarantine or result.mode == "full":
         ops.replace_table_quarantine(
             lakehouse,
             str(model.ref),
             result.quarantine,
-            replace=model.materialized == "table",
+            replace=result.mode == "full",
         )

@@ -22,4 +22,21 @@ def all_sources() -> list[Source]:
     return [get_source(name) for name in SOURCE_NAMES]
 
 
-__all__ = ["SOURCE_NAMES", "Scale", "Source", "TableContract", "all_sources", "get_source"]
+def contract_for_bronze(table_name: str) -> TableContract | None:
+    """The contract whose bronze table is ``table_name`` (``olist_orders``), if any."""
+    for source in all_sources():
+        for contract in source.tables:
+            if contract.bronze_table == table_name:
+                return contract
+    return None
+
+
+__all__ = [
+    "SOURCE_NAMES",
+    "Scale",
+    "Source",
+    "TableContract",
+    "all_sources",
+    "contract_for_bronze",
+    "get_source",
+]

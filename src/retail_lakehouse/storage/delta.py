@@ -5,6 +5,7 @@ Every write is one Delta commit, so a killed run never leaves a half-written tab
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -186,6 +187,30 @@ class Lakehouse:
 
     def history(self, ref: TableRef, limit: int | None = None) -> list[dict[str, Any]]:
         return list(self.table(ref).history(limit))
+
+    def rewritten_since(self, ref: TableRef, version: int | None) -> bool:
+        """Whether any commit after ``version`` removed or replaced data (or the schema).
+
+        False means every later commit only added rows, so reading rows newer than a
+        watermark sees every change. Unknown history (no version, a missing commit file,
+        a table re-created with a lower version) counts as rewritten.
+        """
+        current = self.version(ref)
+        if version is None or current is None or current < version:
+            return True
+        log = self.path(ref) / "_delta_log"
+        for v in range(version + 1, current + 1):
+            commit = log / f"{v:020d}.json"
+            if not commit.is_file():
+                return True
+            for line in commit.read_text().splitlines():
+                if not line.strip():
+                    continue
+                action = json.loads(line)
+                removed = action.get("remove")
+                if (removed and removed.get("dataChange", True)) or "metaData" in action:
+                    return True
+        return False
 
 
 def quote(identifier: str) -> str:

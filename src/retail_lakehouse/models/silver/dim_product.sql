@@ -1,9 +1,12 @@
--- One row per product code (SCD1: the latest description of a sale or return wins; stock
--- adjustment notes like 'damaged' never rename a product).
--- Non-product codes (POST, DOT, M, BANK CHARGES, ...) stay in the dimension, flagged, so
--- every fact line resolves, but they never count as products sold.
-with lines as (
-    select * from silver.stg_online_retail_order_line
+-- One row per product of every source (SCD1: the latest observation wins), with the
+-- canonical category: the source's own category through the mapping seed, the source's
+-- default mapping, else keywords in the product name; non-products are 'Non-product'.
+with observations as (
+    select * from silver.int_product
+),
+
+category_map as (
+    select * from silver.category_map
 ),
 
 keywords as (
@@ -11,84 +14,58 @@ keywords as (
 ),
 
 fx as (
-    select * from silver.fx_rate
+    select * from silver.fx_rate where source_system = 'default'
 ),
 
 ranked as (
     select
-        product_key,
-        source_system,
-        stock_code,
-        description,
-        is_product,
+        *,
         row_number() over (
-            partition by product_key
-            order by
-                case when line_type in ('sale', 'return') then 0 else 1 end,
-                order_ts desc,
-                order_line_key desc
-        ) as recency_rank
-    from lines
-    where description is not null
+            partition by product_key order by valid_from desc, _ingested_at desc
+        ) as recency_rank,
+        min(valid_from) over (partition by product_key) as first_seen_ts
+    from observations
 ),
 
 latest as (
     select * from ranked where recency_rank = 1
 ),
 
-all_codes as (
-    select distinct product_key, source_system, stock_code, is_product from lines
-),
-
-last_price as (
+by_keyword as (
     select
-        s.product_key,
-        s.unit_price * fx.rate_to_eur as list_price_eur,
-        row_number() over (
-            partition by s.product_key order by s.order_ts desc, s.order_line_key desc
-        ) as recency_rank
-    from lines as s
-    inner join fx on fx.currency = s.currency and fx.rate_date = s.order_date
-    where s.line_type = 'sale'
-),
-
-categorized as (
-    select
-        a.product_key,
+        l.product_key,
         k.category,
-        row_number() over (
-            partition by a.product_key order by k.priority, k.keyword
-        ) as match_rank
-    from all_codes as a
-    inner join latest as l on l.product_key = a.product_key
-    inner join keywords as k on upper(l.description) like '%' || k.keyword || '%'
-    where a.is_product
+        row_number() over (partition by l.product_key order by k.priority, k.keyword) as match_rank
+    from latest as l
+    inner join keywords as k on upper(l.product_name) like '%' || k.keyword || '%'
 )
 
 select
-    a.product_key,
-    a.source_system,
-    a.stock_code as source_product_id,
-    trim(l.description) as product_name,
-    a.is_product,
+    l.product_key,
+    l.source_system,
+    l.source_product_id,
+    l.product_name,
+    l.is_product,
+    l.product_type,
     case
-        when a.is_product then 'merchandise'
-        when upper(a.stock_code) in ('POST', 'DOT', 'C2') then 'shipping'
-        when upper(a.stock_code) in ('BANK CHARGES', 'AMAZONFEE', 'CRUK') then 'fee'
-        when upper(a.stock_code) in ('M', 'D', 'S', 'B', 'ADJUST', 'PADS') then 'adjustment'
-        when lower(a.stock_code) like 'gift%' then 'voucher'
-        when upper(a.stock_code) like 'TEST%' then 'test'
-        else 'other_non_product'
-    end as product_type,
-    case
-        when not a.is_product then 'Non-product'
-        else coalesce(c.category, 'Other')
+        when not l.is_product then 'Non-product'
+        else coalesce(exact.category, fallback.category, kw.category, 'Other')
     end as category,
-    cast(null as varchar) as subcategory,
-    cast(null as varchar) as brand,
-    cast(null as double) as unit_cost_eur,
-    p.list_price_eur
-from all_codes as a
-left join latest as l on l.product_key = a.product_key
-left join categorized as c on c.product_key = a.product_key and c.match_rank = 1
-left join last_price as p on p.product_key = a.product_key and p.recency_rank = 1
+    l.source_category,
+    l.subcategory,
+    l.brand,
+    l.currency,
+    l.list_price,
+    l.unit_cost,
+    cast(round(cast(l.list_price as decimal(21, 4)) * fx.rate_to_eur, 2) as decimal(18, 2)) as list_price_eur,
+    cast(round(cast(l.unit_cost as decimal(21, 4)) * fx.rate_to_eur, 2) as decimal(18, 2)) as unit_cost_eur,
+    l.first_seen_ts,
+    l.valid_from as last_seen_ts
+from latest as l
+left join category_map as exact
+    on exact.source_system = l.source_system
+    and exact.category_key = lower(trim(l.source_category))
+left join category_map as fallback
+    on fallback.source_system = l.source_system and fallback.category_key = '*'
+left join by_keyword as kw on kw.product_key = l.product_key and kw.match_rank = 1
+left join fx on fx.currency = l.currency and fx.rate_date = cast(l.valid_from as date)

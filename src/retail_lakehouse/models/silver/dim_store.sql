@@ -1,8 +1,23 @@
--- One row per store or sales channel; online channels are stores too.
+-- Stores and channels of every source, with the country mapped to ISO 3166-1 alpha-2.
+with stores as (
+    select * from silver.int_store
+),
+
+countries as (
+    select * from silver.country
+)
+
 select
-    'online_retail:web' as store_key,
-    'online_retail' as source_system,
-    'web' as source_store_id,
-    'Online Retail II web shop' as store_name,
-    'online' as channel,
-    'GB' as country_code
+    s.store_key,
+    s.source_system,
+    s.source_store_id,
+    s.store_name,
+    s.channel,
+    coalesce(k.country_code, 'ZZ') as country_code,
+    s.country as source_country,
+    s.region,
+    s.open_date,
+    s.close_date,
+    s.square_meters
+from stores as s
+left join countries as k on k.name_key = lower(trim(s.country))

@@ -1,14 +1,26 @@
 -- One row per order line of every source, in EUR, joined to the customer version that was
--- valid when the order was placed (point in time).
-with online_retail as (
-    select * from silver.stg_online_retail_order_line
+-- valid when the order was placed (point in time). Incremental: new lines, plus the lines
+-- of customers whose versions changed since the last build (a late change re-points them).
+-- The one definition of the sales KPIs' building blocks lives here (gross, return, net).
+with changed_customers as (
+    select distinct customer_key
+    from silver.dim_customer
+    where _ingested_at > :since
 ),
 
-customers as (
-    select * from silver.dim_customer
+lines as (
+    select l.*
+    from silver.int_order_line as l
+    left join changed_customers as c on c.customer_key = l.customer_key
+    where l._ingested_at > :since or c.customer_key is not null
 ),
 
-fx as (
+versions as (
+    select customer_key, customer_version_key, valid_from, valid_to, version_number
+    from silver.dim_customer
+),
+
+rates as (
     select * from silver.fx_rate
 ),
 
@@ -16,68 +28,92 @@ countries as (
     select * from silver.country
 ),
 
-lines as (
+converted as (
     select
-        order_line_key,
-        order_id,
-        line_number,
-        source_system,
-        order_ts,
-        order_date,
-        customer_key,
-        product_key,
-        'online_retail:web' as store_key,
-        quantity,
-        unit_price,
-        currency,
-        is_return,
-        line_type,
-        order_status,
-        country,
-        _source_file,
-        _source_line
-    from online_retail
+        l.*,
+        cast(l.order_ts as date) as order_date,
+        coalesce(own.rate_to_eur, seed.rate_to_eur) as fx_rate_to_eur,
+        cast(
+            cast(l.quantity as decimal(8, 0)) * cast(l.unit_price as decimal(12, 4))
+            as decimal(21, 4)
+        ) as line_amount,
+        coalesce(k.country_code, 'ZZ') as country_code
+    from lines as l
+    left join rates as own
+        on own.source_system = l.source_system
+        and own.currency = l.currency
+        and own.rate_date = cast(l.order_ts as date)
+    left join rates as seed
+        on seed.source_system = 'default'
+        and seed.currency = l.currency
+        and seed.rate_date = cast(l.order_ts as date)
+    left join countries as k on k.name_key = lower(trim(l.country))
 ),
 
-customer_versions as (
+amounts as (
     select
-        customer_key,
-        customer_version_key,
-        valid_from,
-        valid_to,
-        row_number() over (partition by customer_key order by valid_from) as version_rank
-    from customers
+        *,
+        cast(round(line_amount * fx_rate_to_eur, 2) as decimal(18, 2)) as line_amount_eur
+    from converted
 )
 
 select
-    l.order_line_key,
-    l.order_id,
-    l.line_number,
-    l.source_system,
-    l.order_ts,
-    l.order_date,
-    l.customer_key,
+    a.order_line_key,
+    a.order_id,
+    a.line_number,
+    a.source_system,
+    a.order_ts,
+    a.order_date,
+    a.customer_key,
     v.customer_version_key,
-    l.product_key,
-    l.store_key,
-    l.quantity,
-    l.unit_price,
-    l.currency,
-    fx.rate_to_eur as fx_rate_to_eur,
-    l.unit_price * fx.rate_to_eur as unit_price_eur,
-    l.quantity * l.unit_price * fx.rate_to_eur as net_amount_eur,
-    l.is_return,
-    l.line_type,
-    l.order_status,
-    coalesce(k.country_code, 'ZZ') as country_code,
-    l._source_file,
-    l._source_line
-from lines as l
-left join fx on fx.currency = l.currency and fx.rate_date = l.order_date
-left join countries as k on k.name_key = lower(l.country)
-left join customer_versions as v
-    on v.customer_key = l.customer_key
+    a.product_key,
+    a.store_key,
+    a.quantity,
+    a.unit_price,
+    a.discount_amount,
+    a.unit_cost,
+    a.currency,
+    a.fx_rate_to_eur,
+    cast(round(cast(a.unit_price as decimal(21, 4)) * a.fx_rate_to_eur, 4) as decimal(18, 4)) as unit_price_eur,
+    cast(a.line_amount as decimal(18, 2)) as line_amount,
+    a.line_amount_eur,
+    case when a.line_type = 'sale' then a.line_amount_eur else cast(0 as decimal(18, 2)) end
+        as gross_amount_eur,
+    case
+        when a.line_type = 'return' then abs(a.line_amount_eur)
+        when a.line_type = 'sale' and a.is_returned then a.line_amount_eur
+        else cast(0 as decimal(18, 2))
+    end as return_amount_eur,
+    case
+        when a.line_type = 'sale' and a.is_returned then cast(0 as decimal(18, 2))
+        when a.line_type = 'sale' then a.line_amount_eur
+        when a.line_type = 'return' then -abs(a.line_amount_eur)
+        else cast(0 as decimal(18, 2))
+    end as net_amount_eur,
+    case
+        when a.line_type = 'sale' and a.unit_cost is not null
+            then cast(round(
+                cast(
+                    cast(a.quantity as decimal(8, 0)) * cast(a.unit_cost as decimal(12, 4))
+                    as decimal(21, 4)
+                ) * a.fx_rate_to_eur,
+                2
+            ) as decimal(18, 2))
+    end as cost_amount_eur,
+    a.line_type = 'sale' as is_sale,
+    a.line_type = 'return' or (a.line_type = 'sale' and a.is_returned) as is_return,
+    a.line_type,
+    a.is_returned,
+    a.order_status,
+    a.country_code,
+    a.region,
+    a._ingested_at,
+    a._source_file,
+    a._source_line
+from amounts as a
+left join versions as v
+    on v.customer_key = a.customer_key
     and (
-        (l.order_ts >= v.valid_from and (v.valid_to is null or l.order_ts < v.valid_to))
-        or (v.version_rank = 1 and l.order_ts < v.valid_from)
+        (a.order_ts >= v.valid_from and (v.valid_to is null or a.order_ts < v.valid_to))
+        or (v.version_number = 1 and a.order_ts < v.valid_from)
     )

@@ -1,0 +1,58 @@
+"""silver.fx_rate_seed — one row per currency and day: how many EUR one unit buys (seed).
+
+Built from the shipped seed ``fx_rates.csv`` (rates from a ``valid_from`` day on). Days
+before a currency's first seed row take that first rate, flagged ``extrapolated``. Rates are
+DECIMAL(16,12) so EUR amounts are exact sums of cents on every engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from retail_lakehouse.seeds import read_seed
+
+DEPENDS_ON: list[str] = []
+FIRST_DAY = dt.date(2005, 1, 1)
+LAST_DAY = dt.date(2035, 12, 31)
+RATE_TYPE = pa.decimal128(16, 12)
+_QUANTUM = Decimal("1e-12")
+
+
+def rate_to_eur(units_per_eur: str) -> Decimal:
+    """EUR per unit, to 12 decimals: ``rate_to_eur("0.88305")`` → ``Decimal('1.132438712417')``."""
+    return (Decimal(1) / Decimal(units_per_eur)).quantize(_QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+def build(engine: Any) -> pa.Table:
+    seed = read_seed("fx_rates", {"valid_from": pa.date32()})
+    days = np.arange(np.datetime64(FIRST_DAY.isoformat()), np.datetime64(LAST_DAY.isoformat()) + 1)
+    parts = []
+    for currency in sorted(set(seed["currency"].to_pylist())):
+        rows = seed.filter(pc.equal(seed["currency"], currency)).sort_by("valid_from")
+        starts = np.array(rows["valid_from"].to_pylist(), dtype="datetime64[D]")
+        rates = pa.array([rate_to_eur(u) for u in rows["units_per_eur"].to_pylist()], RATE_TYPE)
+        units = pa.array([float(u) for u in rows["units_per_eur"].to_pylist()], pa.float64())
+        basis = rows["basis"]
+        index = np.searchsorted(starts, days, side="right") - 1
+        before_first = index < 0
+        picks = pa.array(np.clip(index, 0, None))
+        parts.append(
+            pa.table(
+                {
+                    "currency": pa.array([currency] * len(days)),
+                    "rate_date": pa.array(days, pa.date32()),
+                    "units_per_eur": units.take(picks),
+                    "rate_to_eur": rates.take(picks),
+                    "basis": pc.if_else(
+                        pa.array(before_first), "extrapolated", basis.take(picks)
+                    ),
+                }
+            )
+        )
+    return pa.concat_tables(parts)
