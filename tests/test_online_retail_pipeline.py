@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from retail_lakehouse.checks import check_lakehouse
@@ -10,8 +12,14 @@ from retail_lakehouse.storage import Lakehouse, TableRef
 from tests.conftest import online_retail_csv, write_landing
 from tests.pipeline import run
 
-GBP_PER_EUR_NOV_2010 = 0.85255  # seed rate for 2010-11
-TO_EUR = 1 / GBP_PER_EUR_NOV_2010
+GBP_PER_EUR_NOV_2010 = Decimal("0.85255")  # seed rate for 2010-11
+TO_EUR = Decimal("1.172951732743")  # 1 / 0.85255 to 12 decimals (silver.fx_rate)
+
+
+def eur(gbp: str) -> Decimal:
+    """A GBP line amount in EUR as silver computes it: rounded to the cent per line."""
+    return (Decimal(gbp) * TO_EUR).quantize(Decimal("0.01"))
+
 
 LINES = (
     "500001,85123A,WHITE HEART,6,2010-11-01 10:00:00,2.5,13085.0,United Kingdom",  # sale 15
@@ -41,24 +49,27 @@ def test_sales_daily_follows_the_definitions(built: Lakehouse) -> None:
     gb, ie = rows(built, "gold.sales_daily", "country_code")
     assert (gb["country_code"], ie["country_code"]) == ("GB", "IE")
     assert (gb["orders"], gb["units"], gb["customers"]) == (2, 11, 1)
-    assert gb["gross_revenue_local"] == pytest.approx(42.5)
-    assert gb["returns_local"] == pytest.approx(5.0)
-    assert gb["net_revenue_local"] == pytest.approx(37.5)
-    assert gb["gross_revenue_eur"] == pytest.approx(42.5 * TO_EUR)
-    assert gb["net_revenue_eur"] == pytest.approx(37.5 * TO_EUR)
-    assert gb["aov_eur"] == pytest.approx(42.5 * TO_EUR / 2)
+    assert gb["gross_revenue_local"] == Decimal("42.50")  # 15 + 20 + 7.5
+    assert gb["returns_local"] == Decimal("5.00")
+    assert gb["net_revenue_local"] == Decimal("37.50")
+    gross = eur("15") + eur("20") + eur("7.5")  # 17.59 + 23.46 + 8.80 = 49.85
+    assert gb["gross_revenue_eur"] == gross == Decimal("49.85")
+    assert gb["returns_eur"] == eur("5") == Decimal("5.86")
+    assert gb["net_revenue_eur"] == Decimal("43.99")
+    assert gb["aov_eur"] == pytest.approx(49.85 / 2)
     assert (ie["orders"], ie["units"], ie["customers"]) == (1, 1, 1)
-    assert ie["gross_revenue_local"] == pytest.approx(10.0)
+    assert ie["gross_revenue_local"] == Decimal("10.00")
+    assert ie["gross_revenue_eur"] == eur("10") == Decimal("11.73")
     assert str(gb["date"]) == "2010-11-01" and gb["local_currency"] == "GBP"
 
 
 def test_exact_duplicate_is_dropped_and_counted_in_the_ledger(built: Lakehouse) -> None:
-    stage = built.read(TableRef("silver", "stg_online_retail_order_line"))
+    stage = built.read(TableRef("silver", "stg_online_retail__order_line"))
     assert stage.num_rows == 8
     ledger = [
         r
         for r in built.read(TableRef("ops", "row_ledger")).to_pylist()
-        if r["table_name"] == "silver.stg_online_retail_order_line"
+        if r["table_name"] == "silver.stg_online_retail__order_line"
     ]
     assert [
         (r["rows_in"], r["rows_out"], r["rows_dropped"], r["dropped_by_rule"]) for r in ledger
@@ -67,15 +78,18 @@ def test_exact_duplicate_is_dropped_and_counted_in_the_ledger(built: Lakehouse) 
 
 def test_lines_are_classified_and_guests_kept(built: Lakehouse) -> None:
     lines = rows(built, "silver.fact_order_line", "order_line_key")
-    by_key = {str(r["order_line_key"]): r for r in lines}
-    assert by_key["online_retail:C500003:1"]["is_return"] is True
-    assert by_key["online_retail:C500003:1"]["line_type"] == "return"
-    assert by_key["online_retail:500002:1"]["customer_key"] is None
-    assert by_key["online_retail:500001:3"]["line_type"] == "non_product"
-    assert by_key["online_retail:A500006:1"]["line_type"] == "non_product"
-    assert by_key["online_retail:500005:1"]["line_type"] == "adjustment"
-    assert by_key["online_retail:500001:1"]["customer_version_key"] == "online_retail:13085#1"
-    assert by_key["online_retail:500001:1"]["net_amount_eur"] == pytest.approx(15 * TO_EUR)
+    by_line = {(str(r["order_id"]), r["_source_line"]): r for r in lines}
+    assert by_line[("online_retail:C500003", 7)]["is_return"] is True
+    assert by_line[("online_retail:C500003", 7)]["line_type"] == "return"
+    assert by_line[("online_retail:C500003", 7)]["net_amount_eur"] == -eur("5")
+    assert by_line[("online_retail:500002", 6)]["customer_key"] is None
+    assert by_line[("online_retail:500001", 5)]["line_type"] == "non_product"
+    assert by_line[("online_retail:A500006", 10)]["line_type"] == "non_product"
+    assert by_line[("online_retail:500005", 9)]["line_type"] == "adjustment"
+    first = by_line[("online_retail:500001", 2)]
+    assert first["customer_version_key"] == "online_retail:13085#1"
+    assert first["net_amount_eur"] == eur("15") == Decimal("17.59")
+    assert str(first["order_line_key"]).startswith("online_retail:500001:")
 
 
 def test_non_product_codes_are_flagged_in_dim_product(built: Lakehouse) -> None:
@@ -92,7 +106,7 @@ def test_customer_360_has_rfm_and_monetary_net_of_returns(built: Lakehouse) -> N
     assert first["customer_key"] == "online_retail:12345"
     assert second["customer_key"] == "online_retail:13085"
     assert second["frequency"] == 1
-    assert second["monetary_eur"] == pytest.approx(30 * TO_EUR)
+    assert second["monetary_eur"] == eur("15") + eur("20") - eur("5")
     assert second["country_code"] == "GB" and first["country_code"] == "IE"
     assert second["recency_days"] == 0
     assert second["lifecycle_stage"] == "new"
@@ -117,6 +131,19 @@ def test_full_refresh_rewrites_identical_data(built: Lakehouse, duckdb_engine: E
 
 def test_check_passes_then_fails_when_a_table_is_tampered_with(built: Lakehouse) -> None:
     assert check_lakehouse(built) == []
-    built.delete(TableRef("silver", "stg_online_retail_order_line"), "invoice = '500002'")
+    built.delete(TableRef("silver", "fact_order_line"), "order_id = 'online_retail:500002'")
     problems = check_lakehouse(built)
-    assert any("stg_online_retail_order_line has 7 rows" in p for p in problems)
+    assert any("silver.fact_order_line is at version 1" in p for p in problems), problems
+
+
+def test_a_run_rebuilds_a_table_changed_outside_the_pipeline(
+    built: Lakehouse, duckdb_engine: Engine
+) -> None:
+    ref = TableRef("silver", "fact_order_line")
+    rows_before = built.count(ref)
+    built.delete(ref, "order_id = 'online_retail:500002'")
+    report = run(duckdb_engine)
+    [record] = [m for m in report.models if m["table_name"] == str(ref)]
+    assert record["status"] == "success" and "changed outside the pipeline" in record["message"]
+    assert built.count(ref) == rows_before
+    assert check_lakehouse(built) == []

@@ -95,8 +95,28 @@ def check_bronze(lakehouse: Lakehouse) -> list[str]:
 
 
 def check_models(lakehouse: Lakehouse, ledger: pa.Table, project: Project) -> list[str]:
-    """Tables still hold what their last build recorded, and conserve their source's rows."""
+    """Tables are at the version their last build wrote, hold what it recorded, and
+    conserve their source's rows."""
     problems = []
+    builds = latest_per_table(
+        ops.read(lakehouse, "runs").filter(
+            pa.compute.is_in(
+                ops.read(lakehouse, "runs")["status"], pa.array(["success", "up_to_date"])
+            )
+        ),
+        "ended_at",
+    )
+    for model in project.models.values():
+        build = builds.get(str(model.ref))
+        if build is None or build["delta_version"] is None or not lakehouse.exists(model.ref):
+            continue
+        current = lakehouse.version(model.ref)
+        if current != build["delta_version"]:
+            problems.append(
+                f"{model.ref} is at version {current} but its last build wrote version "
+                f"{build['delta_version']}: it was changed outside the pipeline; "
+                "`lakehouse run` rebuilds it"
+            )
     models = [m for m in project.models.values() if m.sql is not None]
     built = latest_per_table(
         ledger.filter(pa.compute.not_equal(ledger["layer"], "bronze")), "recorded_at"

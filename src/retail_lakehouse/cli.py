@@ -42,7 +42,12 @@ errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 @contextmanager
 def engine_for(settings: Settings, name: str) -> Iterator[Engine]:
-    engine = open_engine(name, Lakehouse(settings.home), spark_remote=settings.spark_remote)
+    engine = open_engine(
+        name,
+        Lakehouse(settings.home),
+        spark_remote=settings.spark_remote,
+        memory_limit=settings.memory_limit,
+    )
     try:
         yield engine
     finally:

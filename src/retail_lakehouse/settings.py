@@ -25,6 +25,8 @@ class Settings:
     home: Path
     engine: EngineName = "duckdb"
     spark_remote: str | None = None
+    memory_limit: str | None = None
+    """DuckDB memory limit (``LAKEHOUSE_MEMORY_LIMIT``, e.g. ``1GB``); larger work spills."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -38,6 +40,7 @@ class Settings:
             home=Path(env.get("LAKEHOUSE_HOME", "lakehouse")).expanduser().absolute(),
             engine=engine,
             spark_remote=env.get("SPARK_REMOTE") or None,
+            memory_limit=env.get("LAKEHOUSE_MEMORY_LIMIT") or None,
         )
 
     @property

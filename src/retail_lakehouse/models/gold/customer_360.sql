@@ -12,21 +12,19 @@ lines as (
 as_of as (
     select source_system, max(order_date) as as_of_date
     from silver.fact_order_line
-    where line_type = 'sale'
+    where is_sale
     group by source_system
 ),
 
 history as (
     select
         customer_key,
-        min(case when line_type = 'sale' then order_date end) as first_order_date,
-        max(case when line_type = 'sale' then order_date end) as last_order_date,
-        count(distinct case when line_type = 'sale' then order_id end) as frequency,
-        cast(sum(case when line_type = 'sale' then quantity else 0 end) as bigint) as units,
-        sum(case when line_type = 'sale' then quantity * unit_price_eur else 0 end)
-            as gross_revenue_eur,
-        sum(case when line_type = 'return' then abs(quantity) * unit_price_eur else 0 end)
-            as returns_eur
+        min(case when is_sale then order_date end) as first_order_date,
+        max(case when is_sale then order_date end) as last_order_date,
+        count(distinct case when is_sale then order_id end) as frequency,
+        cast(sum(case when is_sale then quantity else 0 end) as bigint) as units,
+        cast(sum(gross_amount_eur) as decimal(18, 2)) as gross_revenue_eur,
+        cast(sum(return_amount_eur) as decimal(18, 2)) as returns_eur
     from lines
     group by customer_key
 ),
@@ -65,10 +63,13 @@ select
     h.last_order_date,
     coalesce(h.frequency, 0) as frequency,
     coalesce(h.units, 0) as units,
-    coalesce(h.gross_revenue_eur, 0) as gross_revenue_eur,
-    coalesce(h.returns_eur, 0) as returns_eur,
-    coalesce(h.gross_revenue_eur, 0) - coalesce(h.returns_eur, 0) as monetary_eur,
-    case when h.frequency > 0 then (h.gross_revenue_eur) / h.frequency end as avg_order_value_eur,
+    coalesce(h.gross_revenue_eur, cast(0 as decimal(18, 2))) as gross_revenue_eur,
+    coalesce(h.returns_eur, cast(0 as decimal(18, 2))) as returns_eur,
+    cast(
+        coalesce(h.gross_revenue_eur, 0) - coalesce(h.returns_eur, 0) as decimal(18, 2)
+    ) as monetary_eur,
+    case when h.frequency > 0 then cast(h.gross_revenue_eur as double) / h.frequency end
+        as avg_order_value_eur,
     s.recency_days,
     cast(s.r_score as integer) as r_score,
     cast(s.f_score as integer) as f_score,

@@ -1,7 +1,9 @@
--- One row per day, source system and country: sales KPIs in EUR (and in the local currency
--- where the group has a single one). Definitions: see sales_daily.yml.
+-- One row per day, source system and country with sales or returns: sales KPIs in EUR (and
+-- in the local currency where the group has a single one). The amounts are the fact's
+-- KPI columns summed; definitions: see silver/fact_order_line.yml and sales_daily.yml.
 with lines as (
     select * from silver.fact_order_line
+    where is_sale or is_return
 ),
 
 daily as (
@@ -9,19 +11,16 @@ daily as (
         order_date,
         source_system,
         country_code,
-        count(distinct case when line_type = 'sale' then order_id end) as orders,
-        cast(sum(case when line_type = 'sale' then quantity else 0 end) as bigint) as units,
-        sum(case when line_type = 'sale' then quantity * unit_price_eur else 0 end)
-            as gross_revenue_eur,
-        sum(case when line_type = 'return' then abs(quantity) * unit_price_eur else 0 end)
-            as returns_eur,
-        count(distinct case when line_type = 'sale' then customer_key end) as customers,
+        count(distinct case when is_sale then order_id end) as orders,
+        sum(case when is_sale then quantity else 0 end) as units,
+        sum(gross_amount_eur) as gross_revenue_eur,
+        sum(return_amount_eur) as returns_eur,
+        sum(net_amount_eur) as net_revenue_eur,
+        count(distinct case when is_sale then customer_key end) as customers,
         count(distinct currency) as currencies,
         max(currency) as any_currency,
-        sum(case when line_type = 'sale' then quantity * unit_price else 0 end)
-            as gross_revenue_local,
-        sum(case when line_type = 'return' then abs(quantity) * unit_price else 0 end)
-            as returns_local
+        sum(gross_amount) as gross_revenue_local,
+        sum(return_amount) as returns_local
     from lines
     group by order_date, source_system, country_code
 )
@@ -31,14 +30,16 @@ select
     source_system,
     country_code,
     orders,
-    units,
-    gross_revenue_eur,
-    returns_eur,
-    gross_revenue_eur - returns_eur as net_revenue_eur,
+    cast(units as bigint) as units,
+    cast(gross_revenue_eur as decimal(18, 2)) as gross_revenue_eur,
+    cast(returns_eur as decimal(18, 2)) as returns_eur,
+    cast(net_revenue_eur as decimal(18, 2)) as net_revenue_eur,
     customers,
-    case when orders > 0 then gross_revenue_eur / orders end as aov_eur,
+    case when orders > 0 then cast(gross_revenue_eur as double) / orders end as aov_eur,
     case when currencies = 1 then any_currency end as local_currency,
-    case when currencies = 1 then gross_revenue_local end as gross_revenue_local,
-    case when currencies = 1 then returns_local end as returns_local,
-    case when currencies = 1 then gross_revenue_local - returns_local end as net_revenue_local
+    case when currencies = 1 then cast(gross_revenue_local as decimal(18, 2)) end
+        as gross_revenue_local,
+    case when currencies = 1 then cast(returns_local as decimal(18, 2)) end as returns_local,
+    case when currencies = 1 then cast(gross_revenue_local - returns_local as decimal(18, 2)) end
+        as net_revenue_local
 from daily

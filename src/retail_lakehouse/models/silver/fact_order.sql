@@ -29,10 +29,10 @@ totals as (
     select
         l.order_id,
         count(*) as lines,
-        sum(case when l.is_sale then l.quantity else 0 end) as units,
-        sum(l.gross_amount_eur) as gross_amount_eur,
-        sum(l.return_amount_eur) as return_amount_eur,
-        sum(l.net_amount_eur) as net_amount_eur,
+        cast(sum(case when l.is_sale then l.quantity else 0 end) as bigint) as units,
+        cast(sum(l.gross_amount_eur) as decimal(18, 2)) as gross_amount_eur,
+        cast(sum(l.return_amount_eur) as decimal(18, 2)) as return_amount_eur,
+        cast(sum(l.net_amount_eur) as decimal(18, 2)) as net_amount_eur,
         max(l._ingested_at) as _ingested_at
     from order_lines as l
     inner join touched as t on t.order_id = l.order_id

@@ -76,6 +76,13 @@ select
     a.fx_rate_to_eur,
     cast(round(cast(a.unit_price as decimal(21, 4)) * a.fx_rate_to_eur, 4) as decimal(18, 4)) as unit_price_eur,
     cast(a.line_amount as decimal(18, 2)) as line_amount,
+    case when a.line_type = 'sale' then cast(a.line_amount as decimal(18, 2))
+        else cast(0 as decimal(18, 2)) end as gross_amount,
+    case
+        when a.line_type = 'return' then cast(abs(a.line_amount) as decimal(18, 2))
+        when a.line_type = 'sale' and a.is_returned then cast(a.line_amount as decimal(18, 2))
+        else cast(0 as decimal(18, 2))
+    end as return_amount,
     a.line_amount_eur,
     case when a.line_type = 'sale' then a.line_amount_eur else cast(0 as decimal(18, 2)) end
         as gross_amount_eur,

@@ -49,9 +49,7 @@ def build(engine: Any) -> pa.Table:
                     "rate_date": pa.array(days, pa.date32()),
                     "units_per_eur": units.take(picks),
                     "rate_to_eur": rates.take(picks),
-                    "basis": pc.if_else(
-                        pa.array(before_first), "extrapolated", basis.take(picks)
-                    ),
+                    "basis": pc.if_else(pa.array(before_first), "extrapolated", basis.take(picks)),
                 }
             )
         )

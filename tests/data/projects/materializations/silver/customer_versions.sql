@@ -1,13 +1,7 @@
--- Latest state per customer from the raw change feed.
+-- Every observed state of every customer from the raw change feed; the scd2
+-- materialization turns observations into versions.
 with changes as (
     select * from bronze.test_customers
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (partition by customer_id order by updated_at desc) as recency_rank
-    from changes
 )
 
 select
@@ -15,5 +9,4 @@ select
     email,
     city,
     updated_at as valid_from
-from ranked
-where recency_rank = 1
+from changes
