@@ -183,3 +183,19 @@ def test_previous_row_count_comes_from_the_last_successful_run(lakehouse: Lakeho
     ops.append(lakehouse, "runs", [run("r1", "success"), run("r2", "failed")])
     assert previous_row_counts(lakehouse, "silver.lines") == {"row_count_change": 100}
     assert previous_row_counts(lakehouse, "silver.other") == {}
+
+
+def test_an_empty_build_passes_distribution_checks_and_fails_freshness(
+    duckdb_engine: Engine,
+) -> None:
+    suite = [
+        {"mean_between": {"column": "amount", "min": 1}},
+        {"null_share": {"column": "amount", "max": 0.1}},
+        {"freshness": {"column": "order_date", "max_age_hours": 72}},
+    ]
+    evaluation, _ = run_suite(duckdb_engine, lines([], []), suite)
+    assert [(r["expectation"], r["passed"]) for r in evaluation.results] == [
+        ("mean_between:amount", True),
+        ("null_share:amount", True),
+        ("freshness:order_date", False),
+    ]

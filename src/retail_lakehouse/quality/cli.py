@@ -55,6 +55,9 @@ def dq(
 
 
 def print_report(report: DqReport, console: Console) -> None:
+    if not report.tables:
+        console.print("no DQ results yet: run `lakehouse run` first")
+        return
     scores = Table(title="quality score per layer (share of valid records)")
     for column in ("layer", "last run", "checked", "valid", "score", "trend"):
         scores.add_column(column, justify="left" if column in ("layer", "last run") else "right")

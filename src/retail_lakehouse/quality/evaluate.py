@@ -221,7 +221,10 @@ def measure(
             nulls if problem else 0, {"nulls": nulls, "rows": rows, "share": share}, problem
         )
     if check.kind == "mean_between":
-        mean = None if value is None else float(value)
+        # No values, no distribution to judge: emptiness is row_count's business.
+        if value is None:
+            return Verdict(0, {"mean": None, "rows": rows})
+        mean = float(value)
         return Verdict(
             0,
             {"mean": mean, "rows": rows},
