@@ -1,5 +1,9 @@
 """The ``ops`` layer: run ledger, row ledger, ingest log, quarantine, DQ results, schema log.
 
+``dq_results`` holds one row per expectation evaluated in a build; ``dq_tables`` one row per
+table evaluated in a build (rows checked and valid, DQ time), from which the quality score
+per layer is computed (see ``quality/report.py``).
+
 Schemas are fixed here so every writer (bronze, runner, quality) appends the same shape.
 Records are written by run-keyed append: a re-run adds its own rows, never duplicates.
 """
@@ -93,6 +97,25 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("failing_rows", pa.int64()),
             ("passed", pa.bool_()),
             ("sample", pa.string()),
+            ("checked_at", _TS),
+            # Added with the table-level kinds; older rows read these as NULL.
+            ("kind", pa.string()),
+            ("rows_checked", pa.int64()),
+            ("observed", pa.string()),
+            ("why", pa.string()),
+        ]
+    ),
+    "dq_tables": pa.schema(
+        [
+            ("run_id", pa.string()),
+            ("table_name", pa.string()),
+            ("layer", pa.string()),
+            ("rows_checked", pa.int64()),
+            ("rows_valid", pa.int64()),
+            ("rows_quarantined", pa.int64()),
+            ("checks", pa.int64()),
+            ("checks_failed", pa.int64()),
+            ("dq_seconds", pa.float64()),
             ("checked_at", _TS),
         ]
     ),
@@ -191,3 +214,62 @@ def replace_table_quarantine(
         )
     elif records:
         append(lakehouse, "quarantine", records)
+
+
+def dq_result(
+    *,
+    run_id: str,
+    table_name: str,
+    expectation: str,
+    kind: str,
+    severity: str,
+    failing_rows: int,
+    passed: bool,
+    rows_checked: int,
+    observed: str = "",
+    why: str = "",
+    sample: str = "[]",
+    checked_at: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """One ``ops.dq_results`` record: the verdict of one expectation in one build."""
+    return {
+        "run_id": run_id,
+        "table_name": table_name,
+        "expectation": expectation,
+        "severity": severity,
+        "failing_rows": failing_rows,
+        "passed": passed,
+        "sample": sample,
+        "checked_at": checked_at or utc_now(),
+        "kind": kind,
+        "rows_checked": rows_checked,
+        "observed": observed,
+        "why": why,
+    }
+
+
+def dq_table(
+    *,
+    run_id: str,
+    table_name: str,
+    rows_checked: int,
+    rows_valid: int,
+    rows_quarantined: int,
+    checks: int,
+    checks_failed: int,
+    dq_seconds: float,
+    checked_at: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """One ``ops.dq_tables`` record: how many rows of one build passed every row-level check."""
+    return {
+        "run_id": run_id,
+        "table_name": table_name,
+        "layer": TableRef.parse(table_name).layer,
+        "rows_checked": rows_checked,
+        "rows_valid": rows_valid,
+        "rows_quarantined": rows_quarantined,
+        "checks": checks,
+        "checks_failed": checks_failed,
+        "dq_seconds": round(dq_seconds, 4),
+        "checked_at": checked_at or utc_now(),
+    }
