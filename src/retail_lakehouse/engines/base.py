@@ -31,6 +31,9 @@ class Engine(Protocol):
     def create_stage(self, name: str, sql: str) -> None:
         """Makes the result of ``sql`` queryable as the unqualified table ``name``."""
 
+    def create_stage_from_arrow(self, name: str, table: pa.Table) -> None:
+        """Makes a small in-memory table queryable as the unqualified table ``name``."""
+
     def drop_stage(self, name: str) -> None:
         """Forgets a stage created by :meth:`create_stage`."""
 

@@ -77,6 +77,15 @@ class DuckDBEngine:
         except duckdb.Error as exc:
             raise ModelError(f"DuckDB could not run the query: {exc}") from exc
 
+    def create_stage_from_arrow(self, name: str, table: pa.Table) -> None:
+        self.con.register("__arrow_stage", table)
+        try:
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {quote(name)} AS SELECT * FROM __arrow_stage"
+            )
+        finally:
+            self.con.unregister("__arrow_stage")
+
     def drop_stage(self, name: str) -> None:
         self.con.execute(f"DROP TABLE IF EXISTS {quote(name)}")
 

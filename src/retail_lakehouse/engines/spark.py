@@ -122,6 +122,11 @@ class SparkEngine:
             raise ModelError(f"Spark could not run the query: {exc}") from exc
         self.spark.read.format("delta").load(path).createOrReplaceTempView(name)
 
+    def create_stage_from_arrow(self, name: str, table: pa.Table) -> None:
+        path = self._stage_path(name)
+        self.lakehouse.write_path(path, table)
+        self.spark.read.format("delta").load(str(path)).createOrReplaceTempView(name)
+
     def drop_stage(self, name: str) -> None:
         self.spark.catalog.dropTempView(name)
         shutil.rmtree(self._stage_path(name), ignore_errors=True)

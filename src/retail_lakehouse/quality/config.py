@@ -23,7 +23,7 @@ TOP_LEVEL_KEYS: frozenset[str] = frozenset(
     {
         "description",  # what the table holds, for the catalog
         "grain",  # "one row per …"; the unique_key states it as columns
-        "materialized",  # table | incremental | scd2
+        "materialized",  # table | incremental | scd2 | union
         "unique_key",  # grain columns: one name or a list
         "partition_by",  # list of columns
         "watermark",  # column of the incremental high-water mark
@@ -35,9 +35,14 @@ TOP_LEVEL_KEYS: frozenset[str] = frozenset(
         "pii",  # columns holding personal data
         "owner",  # who answers for the table
         "tags",  # free labels (list of strings)
+        "members",  # union: name pattern of the models it stacks (stg_*__order_line)
+        "optional_inputs",  # bronze tables the model reads as empty when they do not exist
     }
 )
-MATERIALIZATIONS: frozenset[str] = frozenset({"table", "incremental", "scd2"})
+MATERIALIZATIONS: frozenset[str] = frozenset({"table", "incremental", "scd2", "union"})
+INCREMENTAL_KEYS: frozenset[str] = frozenset(
+    {"watermark", "on_existing_key", "update_when", "changes_handled_in_sql"}
+)
 SCD2_KEYS: frozenset[str] = frozenset({"tracked", "valid_from", "version_key"})
 
 Validator = Callable[[Any, str], None]
@@ -93,6 +98,19 @@ def _scd2(value: Any, where: str) -> None:
             _text(value[key], f"{where}.{key}")
 
 
+def _incremental(value: Any, where: str) -> None:
+    _mapping(value, where)
+    _known_keys(value, INCREMENTAL_KEYS, where)
+    for table in value.get("changes_handled_in_sql") or ():
+        _table(table, f"{where}.changes_handled_in_sql")
+
+
+def _tables(value: Any, where: str) -> None:
+    _names(value, where)
+    for table in value:
+        _table(table, where)
+
+
 def _expectations(value: Any, where: str) -> None:
     parse_all(value, where)
 
@@ -104,7 +122,9 @@ KEY_TYPES: dict[str, Validator] = {
     "unique_key": _name_or_names,
     "partition_by": _names,
     "watermark": _text,
-    "incremental": _mapping,
+    "incremental": _incremental,
+    "members": _text,
+    "optional_inputs": _tables,
     "conserves": _table,
     "expectations": _expectations,
     "columns": _columns,

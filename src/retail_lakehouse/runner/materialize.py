@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,7 @@ from retail_lakehouse import ops
 from retail_lakehouse.engines import Engine
 from retail_lakehouse.errors import ConfigError, ModelError
 from retail_lakehouse.quality import expectations as dq
+from retail_lakehouse.quality.evaluate import check_context, evaluate_expectations
 from retail_lakehouse.runner.project import SINCE, Model, Project, parse_sql
 from retail_lakehouse.sources import contract_for_bronze
 from retail_lakehouse.sources.contract import TableContract
@@ -44,7 +46,6 @@ DROP = "_drop_rule"
 QUARANTINE = "_quarantine_rule"
 CONTROL = (DROP, QUARANTINE)
 STAGE = "__stage"
-_SAMPLE_ROWS = 5
 DAWN = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 """``:since`` of a full build: older than any ingested row."""
 LINEAGE = ("_source_file", "_source_part", "_source_line")
@@ -64,6 +65,8 @@ class BuildResult:
     """A ``fail`` expectation failed: nothing was written."""
     mode: str = "full"
     """``full`` (the table was rewritten) or ``incremental`` (new rows merged)."""
+    dq_table: dict[str, Any] | None = None
+    """The build's ``ops.dq_tables`` record (rows checked/valid, DQ seconds)."""
 
     @property
     def rows_dropped(self) -> int:
@@ -214,6 +217,7 @@ def build_model(
     *,
     run_id: str,
     full: bool,
+    as_of: dt.datetime,
 ) -> BuildResult:
     """Stages, checks and writes ``model``; writes nothing when a ``fail`` check fails.
 
@@ -259,8 +263,7 @@ def build_model(
             f"select {', '.join(quote(c) for c in data_columns)} from {STAGE} "
             f"where {DROP} is null and {QUARANTINE} is null"
         )
-        result.dq_results = evaluate(engine, model, checks, out_sql, run_id)
-        failed = [r for r in result.dq_results if r["severity"] == "fail" and not r["passed"]]
+        failed = check_rows(engine, model, checks, out_sql, result, run_id=run_id, as_of=as_of)
         if failed:
             names = ", ".join(f"{r['expectation']} ({r['failing_rows']} rows)" for r in failed)
             result.blocked = True
@@ -379,35 +382,28 @@ def quarantined_records(engine: Engine, model: Model, run_id: str) -> list[dict[
     return records
 
 
-def evaluate(
-    engine: Engine, model: Model, checks: Sequence[dq.Expectation], out_sql: str, run_id: str
+def check_rows(
+    engine: Engine,
+    model: Model,
+    checks: Sequence[dq.Expectation],
+    relation_sql: str,
+    result: BuildResult,
+    *,
+    run_id: str,
+    as_of: dt.datetime,
 ) -> list[dict[str, Any]]:
-    """Runs every non-quarantine expectation on the rows about to be written."""
-    results = []
-    now = ops.utc_now()
-    for check in checks:
-        if check.severity == "quarantine":
-            continue
-        failing_sql = dq.failing_rows_sql(check, f"({out_sql})")
-        n = int(engine.query(f"select count(*) as n from ({failing_sql}) as f")["n"][0].as_py())
-        sample = (
-            engine.query(f"select * from ({failing_sql}) as f limit {_SAMPLE_ROWS}").to_pylist()
-            if n
-            else []
-        )
-        results.append(
-            {
-                "run_id": run_id,
-                "table_name": str(model.ref),
-                "expectation": check.name,
-                "severity": check.severity,
-                "failing_rows": n,
-                "passed": n == 0,
-                "sample": json.dumps(sample, default=str, ensure_ascii=False),
-                "checked_at": now,
-            }
-        )
-    return results
+    """Evaluates the model's expectations on the rows about to be written (one scan where
+    possible), stores the results on ``result`` and returns the ``fail`` ones that failed."""
+    context = check_context(
+        engine.lakehouse,
+        str(model.ref),
+        run_id=run_id,
+        as_of=as_of,
+        quarantined_by_rule=Counter(str(r["_rule"]) for r in result.quarantine),
+    )
+    evaluation = evaluate_expectations(engine, checks, relation_sql, context)
+    result.dq_results, result.dq_table = evaluation.results, evaluation.table
+    return evaluation.blocking
 
 
 def write(
@@ -546,11 +542,29 @@ def python_model_table(engine: Engine, model: Model) -> pa.Table:
     return table
 
 
-def write_python_model(engine: Engine, model: Model) -> BuildResult:
+def write_python_model(
+    engine: Engine, model: Model, *, run_id: str, as_of: dt.datetime
+) -> BuildResult:
+    """Builds a Python model's table, checks its expectations, then writes it."""
     table = python_model_table(engine, model)
-    version = engine.lakehouse.write(model.ref, table, mode="overwrite")
+    result = BuildResult(rows_in=table.num_rows, rows_out=table.num_rows)
+    checks = dq.parse_all(model.expectations, model.path.name)
+    if checks:
+        engine.create_stage_from_arrow(STAGE, table)
+        try:
+            failed = check_rows(
+                engine, model, checks, f"select * from {STAGE}", result, run_id=run_id, as_of=as_of
+            )
+        finally:
+            engine.drop_stage(STAGE)
+        if failed:
+            names = ", ".join(f"{r['expectation']} ({r['failing_rows']} rows)" for r in failed)
+            result.blocked = True
+            result.message = f"expectation(s) failed: {names}; nothing was written"
+            return result
+    result.version = engine.lakehouse.write(model.ref, table, mode="overwrite")
     engine.refresh(model.ref)
-    return BuildResult(rows_in=table.num_rows, rows_out=table.num_rows, version=version)
+    return result
 
 
 def ledger_record(model: TableRef, result: BuildResult, run_id: str) -> dict[str, Any]:

@@ -28,6 +28,7 @@ import yaml
 from sqlglot import exp
 
 from retail_lakehouse.errors import ConfigError, ModelError
+from retail_lakehouse.quality.config import referenced_tables, validate_model_config
 from retail_lakehouse.storage import LAYERS, TableRef
 
 Materialized = Literal["table", "incremental", "scd2", "union"]
@@ -244,13 +245,11 @@ def source_of(path: Path, layer_dir: Path) -> str | None:
 
 def load_model(path: Path, layer: str, layer_dir: Path | None = None) -> Model:
     ref = TableRef(layer, path.stem)
-    config = read_config(path.with_suffix(".yml"))
+    config_path = path.with_suffix(".yml")
+    config = read_config(config_path)
+    validate_model_config(config, config_path.name)
     source = source_of(path, layer_dir) if layer_dir else None
-    checked = {
-        TableRef.parse(e["relationships"]["to"])
-        for e in config.get("expectations") or []
-        if isinstance(e, Mapping) and isinstance(e.get("relationships"), dict)
-    }
+    checked = referenced_tables(config)
     if path.suffix == ".yml":
         return Model(ref, path, config, source=source)
     if path.suffix == ".sql":

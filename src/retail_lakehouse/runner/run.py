@@ -7,6 +7,7 @@ with the same input changes no table.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -92,6 +93,7 @@ def run_pipeline(
         project = Project.load(models_dir)
         models = project.select(select)
         builds = last_builds(lakehouse)
+        as_of = ops.utc_now()
         failed: set[TableRef] = set()
         emit("models_start", {"count": sum(not m.is_union for m in models)})
         for model in models:
@@ -107,6 +109,7 @@ def run_pipeline(
                 full_refresh=full_refresh,
                 previous=builds.get(str(model.ref)),
                 upstream_failed=bool(model.depends_on & failed),
+                as_of=as_of,
             )
             if record["status"] in ("failed", "skipped"):
                 failed.add(model.ref)
@@ -174,7 +177,11 @@ def run_model(
     full_refresh: bool,
     previous: dict[str, Any] | None,
     upstream_failed: bool,
+    as_of: dt.datetime,
 ) -> dict[str, Any]:
+    """Builds one model (or records why not) and appends its ``ops.runs`` record.
+
+    ``as_of`` is the run's clock for freshness checks (one value for the whole run)."""
     lakehouse = engine.lakehouse
     started_at = ops.utc_now()
     clock = time.perf_counter()
@@ -221,16 +228,18 @@ def run_model(
         )
         try:
             if model.sql is not None:
-                result = build_model(engine, project, model, run_id=run_id, full=reason is not None)
+                result = build_model(
+                    engine, project, model, run_id=run_id, full=reason is not None, as_of=as_of
+                )
             else:
-                result = write_python_model(engine, model)
+                result = write_python_model(engine, model, run_id=run_id, as_of=as_of)
         except LakehouseError as exc:
             record.update(status="failed", message=str(exc))
         except Exception as exc:  # a model failing must not stop the ledger or other branches
             record.update(status="failed", message=f"{type(exc).__name__}: {exc}")
         if result is not None and result.blocked:
             record.update(status="failed", message=result.message)
-            ops.append(lakehouse, "dq_results", result.dq_results)
+            record_checks(lakehouse, result)
         elif result is not None:
             notes = [n for n in (changed_outside, result.message) if n]
             if result.mode == "full" and reason and model.materialized == "incremental":
@@ -252,7 +261,7 @@ def run_model(
 def record_build(lakehouse: Lakehouse, model: Model, result: BuildResult, run_id: str) -> None:
     """Ledger, DQ results and quarantine of one successful build."""
     ops.append(lakehouse, "row_ledger", [ledger_record(model.ref, result, run_id)])
-    ops.append(lakehouse, "dq_results", result.dq_results)
+    record_checks(lakehouse, result)
     if result.quarantine or result.mode == "full":
         ops.replace_table_quarantine(
             lakehouse,
@@ -260,3 +269,10 @@ def record_build(lakehouse: Lakehouse, model: Model, result: BuildResult, run_id
             result.quarantine,
             replace=result.mode == "full",
         )
+
+
+def record_checks(lakehouse: Lakehouse, result: BuildResult) -> None:
+    """A build's expectation results and its per-table quality record."""
+    ops.append(lakehouse, "dq_results", result.dq_results)
+    if result.dq_table is not None:
+        ops.append(lakehouse, "dq_tables", [result.dq_table])

@@ -163,6 +163,12 @@ class Lakehouse:
         )
         return int(DeltaTable(str(path)).version())
 
+    def write_path(self, path: Path, data: ArrowData) -> None:
+        """Writes ``data`` as a new Delta table at ``path`` (engine stages, not lakehouse
+        tables)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_deltalake(str(path), data, mode="overwrite")
+
     def merge(self, ref: TableRef, source: ArrowData, spec: MergeSpec) -> dict[str, Any]:
         """Runs ``spec`` against the table; returns delta-rs merge metrics."""
         merger = self.table(ref).merge(
