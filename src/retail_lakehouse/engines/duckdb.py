@@ -110,8 +110,13 @@ class DuckDBEngine:
         return version
 
     def merge(self, ref: TableRef, source_sql: str, spec: MergeSpec) -> int:
-        # Streamed: delta-rs consumes the record batches as DuckDB produces them.
-        self.lakehouse.merge(ref, self._reader(source_sql), spec)
+        # Streamed: delta-rs consumes the record batches as DuckDB produces them; the
+        # reader is closed after, or DuckDB keeps the connection busy with its result.
+        reader = self._reader(source_sql)
+        try:
+            self.lakehouse.merge(ref, reader, spec)
+        finally:
+            reader.close()
         self.refresh(ref)
         return self.lakehouse.version(ref) or 0
 

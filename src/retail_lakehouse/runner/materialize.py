@@ -183,16 +183,21 @@ def resolve_sql(engine: Engine, project: Project, model: Model, since: Any) -> s
     return str(tree.sql(dialect="duckdb"))
 
 
-def physical_inputs(project: Project, model: Model) -> set[TableRef]:
-    """The stored tables a model reads: unions replaced by their members."""
+def stored_tables(project: Project, refs: frozenset[TableRef] | set[TableRef]) -> set[TableRef]:
+    """The stored tables behind ``refs``: unions replaced by their members."""
     found: set[TableRef] = set()
-    for ref in model.depends_on:
+    for ref in refs:
         other = project.models.get(ref)
         if other is not None and other.is_union:
             found |= {m.ref for m in project.members(other)}
         else:
             found.add(ref)
     return found
+
+
+def physical_inputs(project: Project, model: Model) -> set[TableRef]:
+    """The stored tables a model reads (or checks against)."""
+    return stored_tables(project, model.depends_on)
 
 
 def output_columns(engine: Engine, sql: str) -> list[str]:
@@ -444,15 +449,26 @@ def differs_from_table(engine: Engine, model: Model, out_sql: str, columns: Sequ
 
 
 def merge_incremental(engine: Engine, model: Model, out_sql: str, columns: Sequence[str]) -> int:
+    """Upserts the new rows on ``unique_key``. A matched row is rewritten only when a value
+    (other than the watermark) differs, so re-reading unchanged rows rewrites no file and
+    downstream models see no change."""
     keys = model.unique_key
     if not keys:
         raise ConfigError(f"{model.path.name}: incremental models need a unique_key.")
     incremental = model.incremental
+    watermark = incremental.watermark if incremental else None
+    compared = [c for c in columns if c not in keys and c != watermark]
+    differs = " or ".join(
+        f"(target.{quote(c)} is distinct from source.{quote(c)})" for c in compared
+    )
+    conditions = [
+        f"({c})" for c in (incremental.update_when if incremental else None, differs) if c
+    ]
     predicate = " and ".join(f"target.{quote(k)} = source.{quote(k)}" for k in keys)
     spec = MergeSpec(
         predicate=predicate,
         matched_update={c: f"source.{quote(c)}" for c in columns},
-        matched_predicate=incremental.update_when if incremental else None,
+        matched_predicate=" and ".join(conditions) if conditions else None,
         insert_columns=list(columns),
     )
     return engine.merge(model.ref, out_sql, spec)

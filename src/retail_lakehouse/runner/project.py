@@ -83,6 +83,10 @@ class Model:
     depends_on: frozenset[TableRef] = field(default_factory=frozenset)
     source: str | None = None
     """The source system whose staging folder holds the model, if any."""
+    driving: frozenset[TableRef] = field(default_factory=frozenset)
+    """Inputs the SQL reads only past ``:since`` (new rows drive the build)."""
+    checked_only: frozenset[TableRef] = field(default_factory=frozenset)
+    """Inputs named only by expectations (they order the DAG, not the data)."""
 
     @property
     def materialized(self) -> Materialized:
@@ -221,6 +225,37 @@ def table_references(sql: str) -> set[TableRef]:
     return {TableRef(t.db, t.name) for t in tree.find_all(exp.Table) if t.db in LAYERS and t.name}
 
 
+def driving_tables(sql: str) -> set[TableRef]:
+    """Tables read by a SELECT whose WHERE compares with ``:since``: the model's new rows
+    come from them (``select * from bronze.x where _ingested_at > :since``), directly or
+    through the CTEs the SELECT reads."""
+    tree = parse_sql(sql)
+
+    def read_by(node: Any, ctes: dict[str, set[TableRef]]) -> set[TableRef]:
+        refs: set[TableRef] = set()
+        for table in node.find_all(exp.Table):
+            if table.db in LAYERS and table.name:
+                refs.add(TableRef(table.db, table.name))
+            elif not table.db and table.name in ctes:
+                refs |= ctes[table.name]
+        return refs
+
+    ctes: dict[str, set[TableRef]] = {}
+    for cte in tree.find_all(exp.CTE):
+        ctes[cte.alias_or_name] = read_by(cte.this, ctes)
+    found: set[TableRef] = set()
+    for select in tree.find_all(exp.Select):
+        where = select.args.get("where")
+        if where is None or not any(p.name == SINCE for p in where.find_all(exp.Placeholder)):
+            continue
+        source = select.args.get("from_") or select.args.get("from")
+        joins = select.args.get("joins") or []
+        for node in [source, *joins]:
+            if node is not None:
+                found |= read_by(node, ctes)
+    return found
+
+
 def read_config(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
@@ -254,8 +289,17 @@ def load_model(path: Path, layer: str, layer_dir: Path | None = None) -> Model:
         return Model(ref, path, config, source=source)
     if path.suffix == ".sql":
         sql = path.read_text()
-        refs = frozenset((table_references(sql) | checked) - {ref})
-        return Model(ref, path, config, sql=sql, depends_on=refs, source=source)
+        read = table_references(sql)
+        return Model(
+            ref,
+            path,
+            config,
+            sql=sql,
+            depends_on=frozenset((read | checked) - {ref}),
+            source=source,
+            driving=frozenset(driving_tables(sql) - {ref}),
+            checked_only=frozenset(checked - read - {ref}),
+        )
     spec = importlib.util.spec_from_file_location(f"_lakehouse_model_{layer}_{path.stem}", path)
     if spec is None or spec.loader is None:
         raise ModelError(f"cannot import the Python model {path}.")
@@ -387,5 +431,5 @@ def resolve_unions(models: dict[TableRef, Model]) -> dict[TableRef, Model]:
             and not m.is_union
             and fnmatch.fnmatchcase(other.name, model.members_pattern)
         )
-        resolved[ref] = Model(ref, model.path, model.config, depends_on=members, source=None)
+        resolved[ref] = Model(ref, model.path, model.config, depends_on=members)
     return resolved

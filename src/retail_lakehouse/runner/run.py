@@ -28,6 +28,7 @@ from retail_lakehouse.runner.materialize import (
     build_model,
     ledger_record,
     physical_inputs,
+    stored_tables,
     write_python_model,
 )
 from retail_lakehouse.runner.project import DEFAULT_MODELS_DIR, Model, Project
@@ -133,11 +134,18 @@ def missing_inputs(lakehouse: Lakehouse, project: Project, model: Model) -> list
 
 def full_rebuild_reason(
     lakehouse: Lakehouse,
+    project: Project,
     model: Model,
     previous: dict[str, Any] | None,
     versions: dict[str, int | None],
 ) -> str | None:
-    """Why an incremental model must be rebuilt from all its input (None: new rows suffice)."""
+    """Why an incremental model must be rebuilt from all its input (None: new rows suffice).
+
+    New rows of a *driving* input (read past ``:since``) are picked up by the watermark, and
+    so are updated ones (they carry a newer ``_ingested_at``); only deleted rows need a
+    rebuild. Any change to a *lookup* input (a dimension, a rate) does, unless the SQL
+    handles it (``changes_handled_in_sql``). Tables named only by expectations don't count.
+    """
     if previous is None or not lakehouse.exists(model.ref):
         return "first build"
     if previous.get("code_hash") != model.code_hash():
@@ -146,12 +154,17 @@ def full_rebuild_reason(
     if not isinstance(before, dict) or set(before) != set(versions):
         return "its set of inputs changed"
     incremental = model.incremental
-    handled = {str(r) for r in incremental.changes_handled_in_sql} if incremental else set()
+    handled = set(incremental.changes_handled_in_sql) if incremental else set()
+    driving = stored_tables(project, model.driving)
+    checked_only = stored_tables(project, model.checked_only) - driving
+    ignored = checked_only | stored_tables(project, handled)
     for name, version in sorted(before.items()):
-        if name in handled or version == versions[name]:
+        ref = TableRef.parse(name)
+        if version == versions[name] or ref in ignored:
             continue
-        if lakehouse.rewritten_since(TableRef.parse(name), version):
-            return f"{name} was rewritten"
+        change = lakehouse.changes_since(ref, version)
+        if change == "delete" or (change == "update" and ref not in driving):
+            return f"{name} had rows {'removed or replaced' if change == 'delete' else 'updated'}"
     return None
 
 
@@ -224,7 +237,7 @@ def run_model(
         reason = changed_outside or (
             "--full-refresh"
             if full_refresh
-            else full_rebuild_reason(lakehouse, model, previous, versions)
+            else full_rebuild_reason(lakehouse, project, model, previous, versions)
         )
         try:
             if model.sql is not None:

@@ -194,29 +194,55 @@ class Lakehouse:
     def history(self, ref: TableRef, limit: int | None = None) -> list[dict[str, Any]]:
         return list(self.table(ref).history(limit))
 
-    def rewritten_since(self, ref: TableRef, version: int | None) -> bool:
-        """Whether any commit after ``version`` removed or replaced data (or the schema).
-
-        False means every later commit only added rows, so reading rows newer than a
-        watermark sees every change. Unknown history (no version, a missing commit file,
-        a table re-created with a lower version) counts as rewritten.
-        """
+    def changes_since(self, ref: TableRef, version: int | None) -> ChangeKind:
+        """What the commits after ``version`` did to the rows: ``none``, ``append`` (only
+        added rows), ``update`` (merges that rewrote rows but deleted none) or ``delete``
+        (rows removed or replaced, or the history is unknown: no version, a missing commit
+        file, a table re-created with a lower version)."""
         current = self.version(ref)
         if version is None or current is None or current < version:
-            return True
+            return "delete"
         log = self.path(ref) / "_delta_log"
+        found: ChangeKind = "none"
         for v in range(version + 1, current + 1):
             commit = log / f"{v:020d}.json"
             if not commit.is_file():
-                return True
-            for line in commit.read_text().splitlines():
-                if not line.strip():
-                    continue
-                action = json.loads(line)
-                removed = action.get("remove")
-                if (removed and removed.get("dataChange", True)) or "metaData" in action:
-                    return True
-        return False
+                return "delete"
+            kind = commit_change(commit.read_text())
+            if kind == "delete":
+                return "delete"
+            if kind == "update" or (kind == "append" and found == "none"):
+                found = kind
+        return found
+
+
+ChangeKind = Literal["none", "append", "update", "delete"]
+
+
+def commit_change(commit_json: str) -> ChangeKind:
+    """The kind of row change one Delta commit (its JSON lines) made; see
+    :meth:`Lakehouse.changes_since`. A merge that deleted no row is an ``update``; any
+    other commit that removed data files (overwrite, delete, a merge without metrics) is a
+    ``delete``."""
+    removed = added = False
+    info: dict[str, Any] = {}
+    for line in commit_json.splitlines():
+        if not line.strip():
+            continue
+        action = json.loads(line)
+        if "remove" in action and action["remove"].get("dataChange", True):
+            removed = True
+        if "add" in action and action["add"].get("dataChange", True):
+            added = True
+        if "commitInfo" in action:
+            info.update(action["commitInfo"])
+    if not removed:
+        return "append" if added else "none"
+    metrics = info.get("operationMetrics") or {}
+    deleted = metrics.get("num_target_rows_deleted", metrics.get("numTargetRowsDeleted"))
+    if info.get("operation") == "MERGE" and deleted is not None and int(deleted) == 0:
+        return "update"
+    return "delete"
 
 
 def quote(identifier: str) -> str:

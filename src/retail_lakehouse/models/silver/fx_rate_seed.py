@@ -30,6 +30,9 @@ def rate_to_eur(units_per_eur: str) -> Decimal:
 
 
 def build(engine: Any) -> pa.Table:
+    """The seed's rates per day; ``_ingested_at`` = when this build read the seed, so
+    ``silver.fx_rate`` picks the rows up incrementally after a seed change."""
+    loaded_at = dt.datetime.now(dt.UTC)
     seed = read_seed("fx_rates", {"valid_from": pa.date32()})
     days = np.arange(np.datetime64(FIRST_DAY.isoformat()), np.datetime64(LAST_DAY.isoformat()) + 1)
     parts = []
@@ -53,4 +56,7 @@ def build(engine: Any) -> pa.Table:
                 }
             )
         )
-    return pa.concat_tables(parts)
+    table = pa.concat_tables(parts)
+    return table.append_column(
+        "_ingested_at", pa.array([loaded_at] * table.num_rows, pa.timestamp("us", tz="UTC"))
+    )
