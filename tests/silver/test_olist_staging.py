@@ -546,7 +546,7 @@ def test_generated_olist_reaches_silver_with_every_row_accounted(
     customers = read_csv(generated, "olist_customers_dataset.csv")
 
     def count(table: str) -> int:
-        return lakehouse.read(TableRef.parse(table)).num_rows
+        return int(lakehouse.read(TableRef.parse(table)).num_rows)
 
     assert count("silver.fact_order") == len(orders)
     assert count("silver.fact_order_line") == len(items)  # no negative prices generated
