@@ -425,8 +425,8 @@ def settle_reason(path: Path, options: IngestOptions) -> str | None:
     age = options.clock() - modified
     if age < options.settle_seconds:
         return (
-            f"still being written (modified {max(age, 0.0):.1f}s ago); it is read once "
-            f"unchanged for {options.settle_seconds:g}s"
+            f"still being written (modified less than {options.settle_seconds:g}s ago); it is "
+            "read once unchanged that long"
         )
     return None
 
@@ -965,7 +965,9 @@ def write_bronze(lakehouse: Lakehouse, contract: TableContract, result: FileResu
             if result.bronze.num_rows or result.log["status"] == "loaded":
                 lakehouse.write(ref, result.bronze, mode="append")
             return
-        predicate = f"_source_file = {sql_string(file)} OR _file_sha256 = {sql_string(sha)}"
+        predicate = f"_source_file = {sql_string(file)}"
+        if result.log["status"] == "loaded":  # and rows of the same content under another name
+            predicate += f" OR _file_sha256 = {sql_string(sha)}"
         lakehouse.write(ref, result.bronze, mode="overwrite", predicate=predicate)
     except LakehouseError:
         raise
@@ -1067,8 +1069,9 @@ def rebuild_bronze_table(
 ) -> IngestReport:
     """Re-reads every landing file of ``contract``'s table and rewrites bronze in one commit.
 
-    The repair for a damaged bronze table (a truncated Parquet file, a gapped ``_delta_log``)
-    and the bronze half of ``lakehouse run --full-refresh``: the table is overwritten with
+    The repair for a damaged bronze table (a truncated Parquet file, a gapped ``_delta_log``;
+    the damaged folder is kept as ``bronze/.<table>.damaged-<run_id>``) and the bronze half
+    of ``lakehouse run --full-refresh``: the table is overwritten with
     the rows of the files now in landing (first path wins for identical content); its
     quarantine and ledger rows are replaced; each file gets a fresh ``loaded`` line, and a
     file bronze held that is no longer in landing gets a ``removed`` line.
@@ -1102,6 +1105,11 @@ def rebuild_bronze_table(
     tables = [r.bronze for r in loaded if r.bronze is not None]
     data = concat(tables, contract) if tables else empty_bronze(contract)
     ref = TableRef("bronze", contract.bronze_table)
+    path = lakehouse.path(ref)
+    if path.exists() and ops.table_damage(lakehouse, ref) is not None:
+        # Its log cannot be read, so it cannot be overwritten: keep it aside for inspection
+        # (a name that is not an identifier is not a table), write a new one.
+        path.rename(path.with_name(f".{path.name}.damaged-{run_id}"))
     lakehouse.write(ref, data, mode="overwrite")
     for r in loaded:
         r.log["superseded_sha256"] = None  # the whole table was replaced, not one path
