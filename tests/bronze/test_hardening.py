@@ -131,18 +131,31 @@ def test_a_path_corrected_into_a_copy_of_another_file_keeps_one_copy(lakehouse: 
 
 def test_a_file_still_being_copied_waits_and_loads_once_settled(lakehouse: Lakehouse) -> None:
     drop(lakehouse, "online_retail/big.csv", csv(ROW, ROW2))
-    copying = IngestOptions(settle_seconds=60, clock=time.time)
+    waits: list[float] = []
+    copying = IngestOptions(settle_seconds=60, clock=time.time, sleep=waits.append)
     [first] = ingest(lakehouse, "run-1", copying)
+    assert 59 < waits[0] <= 60  # the run waited once for it (here: the copy goes on)
     [again] = ingest(lakehouse, "run-2", copying)
     assert (first["status"], again["status"]) == ("waiting", "waiting")
     assert "still being written" in first["message"]
     assert not lakehouse.exists(BRONZE)
     assert [r["status"] for r in logged(lakehouse)] == ["waiting"]  # logged once, not per run
 
-    later = IngestOptions(settle_seconds=60, clock=lambda: time.time() + 61)
+    later = IngestOptions(settle_seconds=60, clock=lambda: time.time() + 61, sleep=waits.append)
     [loaded] = ingest(lakehouse, "run-3", later)
     assert (loaded["status"], loaded["rows"]) == ("loaded", 2)
     assert lakehouse.count(BRONZE) == 2
+    assert len(waits) == 2  # no wait once the file is old enough
+
+
+def test_a_file_written_just_before_the_run_is_waited_for_then_loaded(
+    lakehouse: Lakehouse,
+) -> None:
+    drop(lakehouse, "online_retail/fresh.csv", csv(ROW))
+    started = time.monotonic()
+    [log] = ingest(lakehouse, "run-1", IngestOptions(settle_seconds=0.3))
+    assert time.monotonic() - started >= 0.2  # waited (0.3 s at most), then read it
+    assert (log["status"], log["rows"]) == ("loaded", 1)
 
 
 def test_a_file_newer_than_its_folders_success_marker_waits(lakehouse: Lakehouse) -> None:

@@ -99,6 +99,8 @@ class IngestOptions:
     limits: ReadLimits = field(default_factory=ReadLimits)
     clock: Callable[[], float] = time.time
     """Seconds since the epoch, as file mtimes are (injectable for tests)."""
+    sleep: Callable[[float], None] = time.sleep
+    """How a run waits (once, at most ``settle_seconds``) for fresh files to settle."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> IngestOptions:
@@ -344,6 +346,7 @@ def ingest_landing(
     options = options or IngestOptions()
     report = IngestReport()
     log = ops.read(lakehouse, "ingest_log")
+    wait_for_fresh_files([landing / s.name for s in sources], landing, options)
     ingested_at = next_ingested_at(log)
     for source in sources:
         folder = landing / source.name
@@ -429,6 +432,31 @@ def settle_reason(path: Path, options: IngestOptions) -> str | None:
             "read once unchanged that long"
         )
     return None
+
+
+def wait_for_fresh_files(folders: Sequence[Path], landing: Path, options: IngestOptions) -> None:
+    """Waits once, at most ``settle_seconds``, until files modified just now would settle.
+
+    So ``lakehouse generate && lakehouse run`` loads the files just written, while a file
+    still being copied (touched again during the wait) stays ``waiting``.
+    """
+    if options.settle_seconds <= 0:
+        return
+    youngest = None
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for entry in discover(folder, landing):
+            if entry.skip is None and not (entry.path.parent / SUCCESS_MARKER).exists():
+                try:
+                    modified = entry.path.stat().st_mtime
+                except OSError:
+                    continue
+                youngest = modified if youngest is None else max(youngest, modified)
+    if youngest is not None:
+        remaining = options.settle_seconds - (options.clock() - youngest)
+        if remaining > 0:
+            options.sleep(min(remaining, options.settle_seconds))
 
 
 def ingest_source(
@@ -1079,6 +1107,7 @@ def rebuild_bronze_table(
     options = options or IngestOptions()
     table_name = f"bronze.{contract.bronze_table}"
     log = ops.read(lakehouse, "ingest_log")
+    wait_for_fresh_files([landing / source.name], landing, options)
     ingested_at = next_ingested_at(log)
     before = LoadState.from_log(log, source.name)
     held_before = {
