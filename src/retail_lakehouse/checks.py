@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlglot
 from sqlglot import exp
 
@@ -60,36 +61,62 @@ def check_lakehouse(lakehouse: Lakehouse, models_dir: Path = DEFAULT_MODELS_DIR)
 
 
 def check_bronze(lakehouse: Lakehouse) -> list[str]:
-    """Each bronze table holds exactly the rows its loaded files were logged with, and the
-    quarantine holds exactly the rows they were logged as rejecting."""
-    log = ops.read(lakehouse, "ingest_log").to_pylist()
-    expected: dict[str, dict[str, int]] = {}
-    logged_quarantine: dict[tuple[str, str], tuple[str, int]] = {}
-    for row in sorted(log, key=lambda r: r["ingested_at"]):
-        if row["status"] == "loaded":
-            expected.setdefault(row["table_name"], {})[row["sha256"]] = row["rows"]
-            logged_quarantine[(row["table_name"], row["sha256"])] = (
-                row["file"],
-                row["quarantined"],
-            )
-    quarantine = ops.read(lakehouse, "quarantine").to_pylist()
-    held: dict[tuple[str, str], int] = {}
-    for row in quarantine:
-        key = (row["table_name"], row["_file_sha256"])
-        held[key] = held.get(key, 0) + 1
+    """Each bronze table holds exactly the rows its current files were logged with, and the
+    quarantine exactly the rows they were logged as rejecting; damaged tables are named with
+    how to repair them (bronze is rebuilt from landing; ops tables are moved aside)."""
+    from retail_lakehouse.bronze.ingest import LoadState
+
     problems = []
-    for (table_name, sha), (file, count) in logged_quarantine.items():
-        if held.get((table_name, sha), 0) != count:
+    damaged: set[TableRef] = set()
+    for ref in lakehouse.tables("bronze") + lakehouse.tables("ops"):
+        reason = ops.table_damage(lakehouse, ref)
+        if reason is None:
+            continue
+        damaged.add(ref)
+        if ref.layer == "bronze":
             problems.append(
-                f"{file}: logged {count} quarantined rows, ops.quarantine holds "
-                f"{held.get((table_name, sha), 0)}: re-run `lakehouse run` to repair"
+                f"{ref} is damaged ({reason}): rebuild it from landing with "
+                f"`lakehouse run --full-refresh --select {ref}`"
             )
-    for table_name, files in expected.items():
-        actual = lakehouse.count(TableRef.parse(table_name))
-        if actual != sum(files.values()):
+        else:
+            problems.append(
+                f"{ref} is damaged ({reason}): move {lakehouse.path(ref)} aside and run "
+                "`lakehouse run` (ops records are written again for the files it loads)"
+            )
+    if {ops.ops_ref("ingest_log"), ops.ops_ref("quarantine")} & damaged:
+        return problems
+    log = ops.read(lakehouse, "ingest_log")
+    state = LoadState.from_log(log)
+    current = {
+        (row["file"], row["sha256"]): row
+        for row in log.filter(pc.equal(log["status"], "loaded")).to_pylist()
+        if state.live.get(row["file"]) == row["sha256"]
+    }
+    quarantine = ops.read(lakehouse, "quarantine")
+    held: dict[tuple[str, str], int] = {}
+    for table_name, sha in zip(
+        quarantine["table_name"].to_pylist(), quarantine["_file_sha256"].to_pylist(), strict=True
+    ):
+        held[(table_name, sha)] = held.get((table_name, sha), 0) + 1
+    expected: dict[str, list[int]] = {}
+    for row in current.values():
+        expected.setdefault(row["table_name"], []).append(row["rows"])
+        count = held.get((row["table_name"], row["sha256"]), 0)
+        if count != row["quarantined"]:
+            problems.append(
+                f"{row['file']}: logged {row['quarantined']} quarantined rows, ops.quarantine "
+                f"holds {count}: re-run `lakehouse run` to repair"
+            )
+    for table_name, files in sorted(expected.items()):
+        ref = TableRef.parse(table_name)
+        if ref in damaged:
+            continue
+        actual = lakehouse.count(ref)
+        if actual != sum(files):
             problems.append(
                 f"{table_name} has {actual} rows but its {len(files)} loaded file(s) were "
-                f"logged with {sum(files.values())}: re-run `lakehouse run` to repair"
+                f"logged with {sum(files)}: rebuild it from landing with "
+                f"`lakehouse run --full-refresh --select {table_name}`"
             )
     return problems
 

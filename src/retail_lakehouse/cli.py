@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from retail_lakehouse import checks, ops
+from retail_lakehouse.bronze.ingest import IngestOptions
 from retail_lakehouse.engines import Engine, open_engine
 from retail_lakehouse.engines.duckdb import DuckDBEngine
 from retail_lakehouse.errors import LakehouseError
@@ -95,6 +96,7 @@ def generate_sources(
     options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
     """Runs each source's generator into its landing folder, one line per source."""
+    settings.check_writable()
     for name in names:
         src = get_source(name)
         started = time.perf_counter()
@@ -142,6 +144,7 @@ def run(
 def execute_run(
     settings: Settings, engine_name: str, select: str | None, full_refresh: bool, skip_ingest: bool
 ) -> RunReport:
+    settings.check_writable()
     run_id = ops.new_run_id()
     log = JsonLog(settings.home / "ops" / "logs", run_id)
     with (
@@ -170,6 +173,7 @@ def execute_run(
             full_refresh=full_refresh,
             ingest=not skip_ingest,
             on_event=on_event,
+            ingest_options=IngestOptions.from_settings(settings),
         )
 
 

@@ -6,6 +6,11 @@ per layer is computed (see ``quality/report.py``).
 
 Schemas are fixed here so every writer (bronze, runner, quality) appends the same shape.
 Records are written by run-keyed append: a re-run adds its own rows, never duplicates.
+Bronze's per-file records (quarantine, row ledger) replace the file's earlier rows instead,
+so a run killed between two ops commits and re-run cannot hold a file twice.
+
+``ingest_log`` columns added after the first release (``superseded_sha256``,
+``date_formats``, ``size_bytes``, ``modified_at``) read as NULL from older lakehouses.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from retail_lakehouse.errors import LakehouseError
 from retail_lakehouse.storage import Lakehouse, TableRef
 from retail_lakehouse.storage.delta import sql_string
 
@@ -71,6 +77,10 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("quarantined", pa.int64()),
             ("message", pa.string()),
             ("ingested_at", _TS),
+            ("superseded_sha256", pa.string()),
+            ("date_formats", pa.string()),
+            ("size_bytes", pa.int64()),
+            ("modified_at", _TS),
         ]
     ),
     "quarantine": pa.schema(
@@ -190,12 +200,78 @@ def has_rows(
     return bool(lakehouse.dataset(ref).count_rows(filter=condition))
 
 
+class DamagedTable(LakehouseError):
+    """A Delta table's log or data files cannot be read."""
+
+
+def damage(exc: BaseException) -> str:
+    """The first line of a storage error, short enough for a one-line message."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= 160 else text[:160] + "…"
+
+
+def table_damage(lakehouse: Lakehouse, ref: TableRef) -> str | None:
+    """Why ``ref`` cannot be read (a gap or garbage in ``_delta_log``, a truncated or missing
+    Parquet file), or None when every data file opens. Reads only the files' footers."""
+    try:
+        lakehouse.dataset(ref).count_rows()
+    except Exception as exc:  # DeltaError, ArrowInvalid, FileNotFoundError, ...
+        return damage(exc)
+    return None
+
+
 def read(lakehouse: Lakehouse, name: str) -> pa.Table:
-    """The whole ops table, or an empty table of its schema when it does not exist yet."""
+    """The whole ops table, or an empty table of its schema when it does not exist yet.
+
+    Columns added to the schema later are filled with NULL; a damaged table raises
+    :class:`DamagedTable` naming it and saying how to repair it.
+    """
     ref = ops_ref(name)
+    schema = SCHEMAS[name]
+    try:
+        if not lakehouse.exists(ref):
+            return schema.empty_table()
+        table = lakehouse.read(ref)
+    except LakehouseError:
+        raise
+    except Exception as exc:  # DeltaError (gap or garbage in _delta_log), ArrowInvalid
+        # (a truncated Parquet file), FileNotFoundError (a data file gone)
+        raise DamagedTable(
+            f"{ref} cannot be read ({damage(exc)}); move {lakehouse.path(ref)} aside, then "
+            "run `lakehouse run` (bronze files are re-checked against landing) and "
+            "`lakehouse check`."
+        ) from exc
+    for field in schema:
+        if field.name not in table.column_names:
+            table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+    return table
+
+
+def replace_bronze_ledger(
+    lakehouse: Lakehouse,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    files: Sequence[str],
+    table_name: str | None = None,
+) -> None:
+    """Replaces the bronze row-ledger rows of these landing files (or, with ``table_name``,
+    all of that table's), in one commit.
+
+    A file's ledger row describes its current rows in bronze: a re-run after a kill, or a
+    corrected re-delivery of the same path, replaces it rather than adding a second one.
+    """
+    ref = ops_ref("row_ledger")
     if not lakehouse.exists(ref):
-        return SCHEMAS[name].empty_table()
-    return lakehouse.read(ref)
+        append(lakehouse, "row_ledger", records)
+        return
+    if table_name is not None:
+        predicate = f"layer = 'bronze' AND table_name = {sql_string(table_name)}"
+    elif files:
+        names = ", ".join(sql_string(f) for f in sorted(set(files)))
+        predicate = f"layer = 'bronze' AND source IN ({names})"
+    else:
+        return
+    lakehouse.write(ref, to_table("row_ledger", records), mode="overwrite", predicate=predicate)
 
 
 def replace_table_quarantine(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,11 @@ from retail_lakehouse.errors import ConfigError
 
 EngineName = Literal["duckdb", "spark"]
 ENGINES: tuple[EngineName, ...] = ("duckdb", "spark")
+
+_UNSUPPORTED_PATH_CHARACTERS = re.compile(r"[\[\]^|\\%\x00-\x1f\x7f]")
+"""Characters the Delta library (delta-rs 1.6) cannot use in a table path, measured: ``[ ] ^ |``
+panic inside its URL parser, a backslash splits the path, ``%`` and control characters are
+refused. Neither a plain path nor a percent-encoded ``file://`` URI gets them through."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,13 @@ class Settings:
     spark_remote: str | None = None
     memory_limit: str | None = None
     """DuckDB memory limit (``LAKEHOUSE_MEMORY_LIMIT``, e.g. ``1GB``); larger work spills."""
+    settle_seconds: float = 2.0
+    """A landing file is read only once its size and mtime are this old (still being copied
+    otherwise); ``LAKEHOUSE_SETTLE_SECONDS``."""
+    max_unpacked_mb: float = 2048.0
+    """A .gz/.zip may not unpack to more than this (``LAKEHOUSE_MAX_UNPACKED_MB``)."""
+    max_unpack_ratio: float = 100.0
+    """…nor to more than this many times its packed size (``LAKEHOUSE_MAX_UNPACK_RATIO``)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -36,13 +49,72 @@ class Settings:
             raise ConfigError(
                 f"LAKEHOUSE_ENGINE={engine!r} is not an engine; use one of {', '.join(ENGINES)}."
             )
+        home = Path(env.get("LAKEHOUSE_HOME", "lakehouse")).expanduser().absolute()
+        check_home(home)
         return cls(
-            home=Path(env.get("LAKEHOUSE_HOME", "lakehouse")).expanduser().absolute(),
+            home=home,
             engine=engine,
             spark_remote=env.get("SPARK_REMOTE") or None,
             memory_limit=env.get("LAKEHOUSE_MEMORY_LIMIT") or None,
+            settle_seconds=_number(env, "LAKEHOUSE_SETTLE_SECONDS", 2.0, minimum=0.0),
+            max_unpacked_mb=_number(env, "LAKEHOUSE_MAX_UNPACKED_MB", 2048.0, minimum=1.0),
+            max_unpack_ratio=_number(env, "LAKEHOUSE_MAX_UNPACK_RATIO", 100.0, minimum=1.0),
         )
 
     @property
     def landing(self) -> Path:
         return self.home / "landing"
+
+    def check_writable(self) -> Path:
+        """The home, if commands that write (run, demo, generate) can write there; else raises.
+
+        Read-only commands (``sql``, ``check``) may work on a read-only home, so this is not
+        part of :meth:`from_env`.
+        """
+        existing = self.home
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise ConfigError(
+                f"LAKEHOUSE_HOME {self.home} is not writable (no write permission on "
+                f"{existing}); set LAKEHOUSE_HOME to a folder you can write to."
+            )
+        return self.home
+
+
+def check_home(home: Path) -> Path:
+    """``home`` if it can hold a lakehouse; raises a ConfigError saying why not."""
+    bad = sorted(set(_UNSUPPORTED_PATH_CHARACTERS.findall(str(home))))
+    if bad:
+        shown = " ".join(repr(c)[1:-1] for c in bad)
+        raise ConfigError(
+            f"LAKEHOUSE_HOME {str(home)!r} contains {shown}, which the Delta library cannot "
+            "use in a path; choose a folder whose path has none of [ ] ^ | \\ % or control "
+            "characters."
+        )
+    if home.exists() and not home.is_dir():
+        raise ConfigError(
+            f"LAKEHOUSE_HOME {home} is a file, not a folder; point it to a folder "
+            "(it is created if missing)."
+        )
+    parent = home
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(
+            f"LAKEHOUSE_HOME {home} lies below {parent}, which is a file; point it to a folder."
+        )
+    return home
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value >= minimum or value == float("inf"):
+        raise ConfigError(f"{name}={raw!r} is not a number ≥ {minimum:g}; unset it or fix it.")
+    return value

@@ -1220,7 +1220,9 @@ def snapshot(lakehouse: Lakehouse) -> dict[str, list[tuple[Any, ...]]]:
             ops.read(lakehouse, "quarantine"), ("run_id", "_run_id", "quarantined_at")
         ),
         "schema_changes": rows(ops.read(lakehouse, "schema_changes"), ("run_id", "recorded_at")),
-        "loaded": rows(log.filter(pc.equal(log["status"], "loaded")), ("run_id", "ingested_at")),
+        "loaded": rows(
+            log.filter(pc.equal(log["status"], "loaded")), ("run_id", "ingested_at", "modified_at")
+        ),
     }
 
 

@@ -94,7 +94,7 @@ def test_a_run_killed_after_the_bronze_write_is_repaired_by_the_next_run(
     source = get_source("online_retail")
     contract = source.tables[0]
     # Simulate the crash: the file's rows are committed again but no ingest log follows.
-    from retail_lakehouse.bronze.ingest import ingest_file
+    from retail_lakehouse.bronze.ingest import LoadState, ingest_file
 
     ops_log = TableRef("ops", "ingest_log")
     lakehouse.delete(ops_log, "true")
@@ -103,11 +103,14 @@ def test_a_run_killed_after_the_bronze_write_is_repaired_by_the_next_run(
         lakehouse.home / "landing",
         source,
         path,
-        seen=set(),
+        state=LoadState(),
         run_id="crashed",
         ingested_at=ops.utc_now(),
+        write=False,
     )
     write_bronze(lakehouse, contract, result)
+    write_bronze(lakehouse, contract, result)  # twice: still the file's rows once
+    assert lakehouse.count(BRONZE) == 2
     ingest(lakehouse, "run-2")
     assert lakehouse.count(BRONZE) == 2
     runs = lakehouse.read(BRONZE)["_run_id"]

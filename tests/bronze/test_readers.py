@@ -85,7 +85,7 @@ def test_every_sheet_of_a_workbook_is_read_with_its_row_numbers(tmp_path: Path) 
             sheet.write_row(i, 0, row)
     workbook.close()
     parts = read_file(path)
-    assert [(p.part, p.rows, p.lines) for p in parts] == [
+    assert [(p.part, p.text_rows(), p.row_lines()) for p in parts] == [
         ("Year 1", [["1", "a"]], [2]),
         ("Year 2", [["2", "b"], ["3.5", ""]], [2, 3]),
     ]

@@ -2,6 +2,11 @@
 
 Readers never guess silently: the encoding used, blank lines skipped and NUL bytes removed
 are reported back so the ingest log can say what happened to the file.
+
+Hostile files are refused before they cost memory or time: a header wider than
+``ReadLimits.max_columns`` or with a cell longer than ``max_header_cell_chars``, a name
+repeated more than twice, and archives that unpack beyond ``max_unpacked_bytes`` or
+``max_unpack_ratio`` times their packed size (decompression is streamed and stops there).
 """
 
 from __future__ import annotations
@@ -16,14 +21,18 @@ import re
 import sys
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from retail_lakehouse.errors import SourceError
+from retail_lakehouse.sources.contract import normalize_header
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -38,6 +47,95 @@ _ENCODING_NOTES = {
 }
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+MIB = 1 << 20
+MAX_COLUMNS = 1_000
+MAX_HEADER_CELL_CHARS = 256
+MAX_NAME_REPEATS = 2
+RATIO_FLOOR_BYTES = 16 * MIB
+"""The ratio limit applies past this many unpacked bytes: a 2 KB gzip of a 1 MB file is fine."""
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much a file may unpack to, and how wide and long its header may be."""
+
+    max_unpacked_bytes: int = 2048 * MIB
+    max_unpack_ratio: float = 100.0
+    max_columns: int = MAX_COLUMNS
+    max_header_cell_chars: int = MAX_HEADER_CELL_CHARS
+
+
+def check_header(header: Sequence[str], limits: ReadLimits) -> None:
+    """Raises a SourceError for a header no real export has (too wide, absurd cells, or one
+    name over and over), before any work proportional to it is done. Linear in the header.
+    """
+    if len(header) > limits.max_columns:
+        raise SourceError(
+            f"the header has {len(header):,} columns, more than the limit of "
+            f"{limits.max_columns:,}; split the file or remove the extra columns"
+        )
+    longest = max(header, key=len, default="")
+    if len(longest) > limits.max_header_cell_chars:
+        raise SourceError(
+            f"a header cell is {len(longest):,} characters long (limit "
+            f"{limits.max_header_cell_chars}): {longest[:40]!r}…; fix the header row"
+        )
+    counts: dict[str, int] = {}
+    for name in header:
+        key = normalize_header(name)
+        if key:
+            counts[key] = counts.get(key, 0) + 1
+    worst = max(counts, key=lambda k: counts[k], default="")
+    if worst and counts[worst] > MAX_NAME_REPEATS:
+        original = next(h for h in header if normalize_header(h) == worst)
+        raise SourceError(
+            f"the header repeats {original[:40]!r} {counts[worst]:,} times (at most "
+            f"{MAX_NAME_REPEATS} allowed); give each column its own name"
+        )
+
+
+class _Counted:
+    """Counts unpacked bytes against the limits while an archive is read."""
+
+    def __init__(self, packed_size: int, limits: ReadLimits, what: str) -> None:
+        self.packed = max(packed_size, 1)
+        self.limits = limits
+        self.what = what
+        self.total = 0
+
+    def add(self, size: int) -> None:
+        self.total += size
+        limit = self.limits.max_unpacked_bytes
+        if self.total > limit:
+            raise SourceError(
+                f"{self.what} unpacks to more than {limit / MIB:,.0f} MB (the limit, "
+                "LAKEHOUSE_MAX_UNPACKED_MB); split it or raise the limit"
+            )
+        ratio = self.limits.max_unpack_ratio
+        if self.total > RATIO_FLOOR_BYTES and self.total > ratio * self.packed:
+            raise SourceError(
+                f"{self.what} unpacks to more than {ratio:g} times its packed size of "
+                f"{self.packed:,} bytes (a decompression bomb?; the limit is "
+                "LAKEHOUSE_MAX_UNPACK_RATIO); deliver it unpacked or raise the limit"
+            )
+
+
+def read_capped(
+    stream: IO[bytes] | gzip.GzipFile, counter: _Counted, sink: IO[bytes] | None = None
+) -> bytes:
+    """Reads ``stream`` in 1 MB chunks, stopping as soon as ``counter`` exceeds a limit.
+
+    With ``sink`` the chunks are written there (nothing kept in memory) and b"" returned.
+    """
+    chunks: list[bytes] = []
+    while chunk := stream.read(MIB):
+        counter.add(len(chunk))
+        if sink is None:
+            chunks.append(chunk)
+        else:
+            sink.write(chunk)
+    return b"".join(chunks)
 
 
 @dataclass(frozen=True)
@@ -147,13 +245,19 @@ class _TrackedLines:
         return line
 
 
-def parse_csv_text(text: str, part: str | None = None) -> RawTable:
+def parse_csv_text(
+    text: str, part: str | None = None, limits: ReadLimits | None = None
+) -> RawTable:
     """Parses CSV text, keeping each row's first physical line number.
 
     Well-formed files (one row per line, no blank lines, every row as wide as the header)
     are split by Arrow's multi-threaded CSV reader; anything else goes through the csv
-    module row by row, which can say exactly which line is wrong.
+    module row by row, which can say exactly which line is wrong. The header is checked
+    against ``limits`` first, so a hostile header is refused before the rows are split.
     """
+    first = _first_non_blank_line(text).replace("\x00", "")
+    header = next(csv.reader([first.rstrip("\r\n")], delimiter=sniff_delimiter(first)), [])
+    check_header(header, limits or ReadLimits())
     return parse_csv_fast(text, part) or parse_csv_rows(text, part)
 
 
@@ -255,9 +359,17 @@ def parse_csv_rows(text: str, part: str | None = None) -> RawTable:
 
 
 def _first_non_blank_line(text: str) -> str:
-    for line in io.StringIO(text, newline=""):
+    """The first line holding more than white space (ended by \\n, \\r\\n or \\r), without
+    copying the rest of the text."""
+    line_end = re.compile(r"\r\n|\r|\n")
+    start = 0
+    while start < len(text):
+        match = line_end.search(text, start)
+        end = match.end() if match else len(text)
+        line = text[start:end]
         if line.strip():
             return line
+        start = end
     return ""
 
 
@@ -303,95 +415,189 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def read_spreadsheet(source: Path | io.BytesIO) -> Iterator[RawTable]:
-    """One :class:`RawTable` per non-empty sheet; the first non-empty row is the header."""
-    from python_calamine import CalamineWorkbook
+def read_spreadsheet(source: Path | bytes, limits: ReadLimits | None = None) -> Iterator[RawTable]:
+    """One :class:`RawTable` per non-empty sheet; the first non-empty row is the header.
 
+    fastexcel (calamine in Rust) turns each sheet into Arrow string columns, one cell at a
+    time in Rust, numbers written as a CSV export would (22423.0 → ``22423``), dates as
+    ``2009-12-01 07:45:00``. Blank rows are dropped and each row keeps its sheet row number;
+    a row with values beyond the header's last column is reported as ragged.
+    """
+    import fastexcel
+
+    limits = limits or ReadLimits()
+    location = str(source) if isinstance(source, Path) else source
     try:
-        workbook = (
-            CalamineWorkbook.from_path(str(source))
-            if isinstance(source, Path)
-            else CalamineWorkbook.from_filelike(source)
-        )
+        names = fastexcel.read_excel(location).sheet_names
     except Exception as exc:
-        raise SourceError(f"cannot open the spreadsheet: {exc}") from exc
-    for name in workbook.sheet_names:
-        try:
-            cells = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        raise SourceError(f"cannot open the spreadsheet: {_first_line(exc)}") from exc
+
+    def load(name: str) -> pa.RecordBatch:
+        try:  # one reader per thread: fastexcel releases the GIL while it parses
+            return fastexcel.read_excel(location).load_sheet(
+                name, header_row=None, skip_rows=0, dtypes="string", eager=True
+            )
         except Exception as exc:
-            raise SourceError(f"cannot read sheet {name!r}: {exc}") from exc
-        header: list[str] | None = None
-        rows: list[list[str]] = []
-        lines: list[int] = []
-        for number, raw in enumerate(cells, start=1):
-            row = [cell_text(v) for v in raw]
-            while row and row[-1] == "":
-                row.pop()
-            if not row:
-                continue
-            if header is None:
-                header = row
-                continue
-            rows.append(row + [""] * (len(header) - len(row)))  # sheets trim empty cells
-            lines.append(number)
-        if header is not None:
-            yield RawTable(name, header, rows, lines)
+            raise SourceError(f"cannot read sheet {name!r}: {_first_line(exc)}") from exc
+
+    with ThreadPoolExecutor(max_workers=min(2, max(len(names), 1))) as pool:
+        for name, batch in zip(names, pool.map(load, names), strict=True):
+            table = sheet_table(name, batch, limits)
+            if table is not None:
+                yield table
 
 
-def read_file(path: Path) -> list[RawTable]:
-    """Reads a delivered file (CSV/TSV, spreadsheet, .gz or .zip of those) into raw tables."""
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def sheet_table(name: str, batch: pa.RecordBatch, limits: ReadLimits) -> RawTable | None:
+    """The sheet's header and rows as text columns, or None for a sheet without values."""
+    if batch.num_columns > limits.max_columns:
+        raise SourceError(
+            f"sheet {name!r} has {batch.num_columns:,} columns, more than the limit of "
+            f"{limits.max_columns:,}; remove the extra columns"
+        )
+    columns = [pc.fill_null(c, "") for c in batch.columns]
+    if not columns:
+        return None
+    filled = [pc.not_equal(c, "") for c in columns]
+    non_empty = filled[0]
+    for mask in filled[1:]:
+        non_empty = pc.or_(non_empty, mask)
+    rows = pc.indices_nonzero(non_empty)
+    if not len(rows):
+        return None
+    first = rows[0].as_py()
+    header = [c[first].as_py() for c in columns]
+    while header and header[-1] == "":
+        header.pop()
+    check_header(header, limits)
+    data_rows = rows[1:]
+    lines = pc.add(data_rows, 1).cast(pa.int64())  # row index 0 is the sheet's row 1
+    width = len(header)
+    text_columns = [pc.take(c, data_rows) for c in columns[:width]]
+    broken: list[BrokenRow] = []
+    if len(columns) > width:
+        beyond = filled[width]
+        for mask in filled[width + 1 :]:
+            beyond = pc.or_(beyond, mask)
+        ragged = pc.take(beyond, data_rows)
+        if ragged.true_count:
+            for local in pc.indices_nonzero(ragged).to_pylist():
+                index = data_rows[local].as_py()
+                row = [column[index].as_py() for column in columns]
+                while row and row[-1] == "":
+                    row.pop()
+                line = lines[local].as_py()
+                broken.append(BrokenRow(line, "ragged_row", ragged_reason(header, len(row)), row))
+            keep = pc.invert(ragged)
+            text_columns = [pc.filter(c, keep) for c in text_columns]
+            lines = pc.filter(lines, keep)
+    return RawTable(name, header, [], [], broken=broken, columns=text_columns, line_numbers=lines)
+
+
+def ragged_reason(headers: Sequence[str], found: int) -> str:
+    """``expected 8 fields, found 6: no value for 'Customer ID', 'Country'``."""
+    width = len(headers)
+    if found < width:
+        lacking = ", ".join(repr(h) for h in headers[found:])
+        return f"expected {width} fields, found {found}: no value for {lacking}"
+    last = repr(headers[-1]) if headers else "the header"
+    return f"expected {width} fields, found {found}: {found - width} beyond the last column {last}"
+
+
+def read_file(path: Path, limits: ReadLimits | None = None) -> list[RawTable]:
+    """Reads a delivered file (CSV/TSV, spreadsheet, .gz or .zip of those) into raw tables.
+
+    Spreadsheets are read from the path (not copied into memory first); archives are
+    unpacked as a stream that stops at the limits.
+    """
+    limits = limits or ReadLimits()
     name = path.name.lower()
     try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SourceError(f"cannot read the file: {exc.strerror}") from exc
+    if not size:
+        raise SourceError("the file is empty (0 bytes); deliver it again with a header row")
+    if name.endswith(SPREADSHEET_SUFFIXES):
+        return _workbook_tables(read_spreadsheet(path, limits), part=None)
+    try:
+        if name.endswith(".gz"):
+            counter = _Counted(size, limits, "the gzip file")
+            try:
+                with gzip.open(path, "rb") as stream:
+                    data = read_capped(stream, counter)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise SourceError(f"not a valid gzip file: {exc}") from exc
+            return read_bytes(data, name[:-3], part=None, limits=limits)
+        if name.endswith(".zip"):
+            return list(read_zip(path, size, limits))
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"cannot read the file: {exc.strerror}") from exc
-    if not data:
-        raise SourceError("the file is empty (0 bytes); deliver it again with a header row")
-    if name.endswith(".gz"):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise SourceError(f"not a valid gzip file: {exc}") from exc
-        return read_bytes(data, name[:-3], part=None)
-    if name.endswith(".zip"):
-        return list(read_zip(data))
-    return read_bytes(data, name, part=None)
+    return read_bytes(data, name, part=None, limits=limits)
 
 
-def read_zip(data: bytes) -> Iterator[RawTable]:
+def read_zip(path: Path, size: int, limits: ReadLimits) -> Iterator[RawTable]:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
         raise SourceError(f"not a valid zip file: {exc}") from exc
-    members = [m for m in archive.infolist() if not m.is_dir() and not _is_hidden(m.filename)]
-    if not members:
-        raise SourceError("the zip archive holds no file")
-    for member in members:
-        try:
-            data = archive.read(member)
-        except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError) as exc:
-            raise SourceError(f"zip member {member.filename!r} cannot be unpacked: {exc}") from exc
-        try:
-            yield from read_bytes(data, member.filename.lower(), part=member.filename)
-        except SourceError as exc:
-            raise SourceError(f"zip member {member.filename!r}: {exc}") from exc
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir() and not _is_hidden(m.filename)]
+        if not members:
+            raise SourceError("the zip archive holds no file")
+        counter = _Counted(size, limits, "the zip archive")
+        for member in members:
+            try:
+                with archive.open(member) as stream:
+                    data = read_capped(stream, counter)
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                RuntimeError,
+                NotImplementedError,
+                EOFError,
+            ) as exc:
+                raise SourceError(
+                    f"zip member {member.filename!r} cannot be unpacked: {exc}"
+                ) from exc
+            try:
+                yield from read_bytes(
+                    data, member.filename.lower(), part=member.filename, limits=limits
+                )
+            except SourceError as exc:
+                raise SourceError(f"zip member {member.filename!r}: {exc}") from exc
 
 
-def read_bytes(data: bytes, name: str, *, part: str | None) -> list[RawTable]:
+def _workbook_tables(tables: Iterator[RawTable], part: str | None) -> list[RawTable]:
+    found = list(tables)
+    if not found:
+        raise SourceError("the workbook holds no sheet with data; deliver it again")
+    if part is not None:
+        for t in found:
+            t.part = f"{part}#{t.part}"
+    return found
+
+
+def read_bytes(
+    data: bytes, name: str, *, part: str | None, limits: ReadLimits | None = None
+) -> list[RawTable]:
+    limits = limits or ReadLimits()
     if name.endswith(SPREADSHEET_SUFFIXES):
-        tables = list(read_spreadsheet(io.BytesIO(data)))
-        if not tables:
-            raise SourceError("the workbook holds no sheet with data; deliver it again")
-        if part is not None:
-            for t in tables:
-                t.part = f"{part}#{t.part}"
-        return tables
+        return _workbook_tables(read_spreadsheet(data, limits), part)
     if not data.strip():
         raise SourceError("the file holds only white space; deliver it again with a header row")
     text, encoding = decode_text(data)
-    table = (
-        parse_json_text(text, part) if name.endswith(JSON_SUFFIXES) else parse_csv_text(text, part)
-    )
+    del data  # the text replaces the bytes: keep one copy of the file in memory
+    if name.endswith(JSON_SUFFIXES):
+        table = parse_json_text(text, part)
+        check_header(table.header, limits)
+    else:
+        table = parse_csv_text(text, part, limits)
     if encoding not in ("utf-8", "utf-8-sig"):
         table.notes.insert(0, _ENCODING_NOTES.get(encoding, f"decoded as {encoding}"))
     return [table]

@@ -52,6 +52,8 @@ class Parsed:
     """True where a non-empty value did not parse."""
     detail: str = ""
     """What the parser chose (e.g. the timestamp format), for the ingest log."""
+    warning: str = ""
+    """A choice the data could not decide (day/month order), for the ingest log."""
 
 
 def blank_to_null(values: pa.Array) -> pa.Array:
@@ -155,7 +157,9 @@ def parse_timestamp(values: pa.Array, formats: Sequence[str] = ()) -> Parsed:
     """Parses with the one format (per file) that reads the most values.
 
     ISO ``T`` separators, a trailing ``Z``/``+00:00`` and fractional seconds are accepted.
-    Day-first vs month-first is decided by the data, never per value.
+    Day-first vs month-first is decided by the data, never per value: the format that reads
+    the most values wins (a day above 12 decides). When both orders read every value, the
+    first listed (month-first among the defaults) is used and ``warning`` says so.
     """
     text = pc.utf8_trim_whitespace(values)
     text = pc.replace_substring_regex(text, r"^(\d{4}-\d{2}-\d{2})T", r"\1 ")
@@ -172,6 +176,16 @@ def parse_timestamp(values: pa.Array, formats: Sequence[str] = ()) -> Parsed:
         if count == len(base) - base.null_count:
             break
     assert best is not None
+    warning = ""
+    swapped = swap_day_month(best_fmt)
+    if best_count > 0 and swapped in (formats or DEFAULT_TIMESTAMP_FORMATS):
+        other = _strptime(base, swapped)
+        if len(other) - other.null_count == best_count:
+            order = "day" if best_fmt.index("%d") < best_fmt.index("%m") else "month"
+            warning = (
+                f"day and month cannot be told apart (no value has a day above 12); read "
+                f"{order} first ({best_fmt}); deliver ISO dates (YYYY-MM-DD) to be sure"
+            )
     for fmt in DEFAULT_TIMESTAMP_FORMATS:  # year-first formats are unambiguous: mix them in
         if fmt.startswith("%Y") and fmt != best_fmt and best.null_count > base.null_count:
             best = pc.coalesce(best, _strptime(base, fmt))
@@ -180,12 +194,20 @@ def parse_timestamp(values: pa.Array, formats: Sequence[str] = ()) -> Parsed:
         micros = pc.cast(pc.utf8_slice_codeunits(padded, 0, 6), pa.int64())
         best = pc.add(best, pc.cast(pc.fill_null(micros, 0), pa.duration("us")))
     parsed = pc.cast(best, pa.timestamp("us", tz="UTC"))
-    return Parsed(parsed, _invalid(values, parsed), best_fmt)
+    chosen = best_fmt if best_count > 0 else ""
+    return Parsed(parsed, _invalid(values, parsed), chosen, warning)
+
+
+def swap_day_month(fmt: str) -> str:
+    """``%m/%d/%Y`` → ``%d/%m/%Y`` (and back); formats without both stay as they are."""
+    if "%d" not in fmt or "%m" not in fmt:
+        return fmt
+    return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
 
 
 def parse_date(values: pa.Array, formats: Sequence[str] = ()) -> Parsed:
     stamp = parse_timestamp(values, formats)
-    return Parsed(pc.cast(stamp.values, pa.date32()), stamp.invalid, stamp.detail)
+    return Parsed(pc.cast(stamp.values, pa.date32()), stamp.invalid, stamp.detail, stamp.warning)
 
 
 def parse_bool(values: pa.Array) -> Parsed:

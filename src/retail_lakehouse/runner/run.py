@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from retail_lakehouse import ops
-from retail_lakehouse.bronze.ingest import IngestReport, ingest_landing
+from retail_lakehouse.bronze.ingest import IngestOptions, IngestReport, ingest_landing
 from retail_lakehouse.engines import Engine
 from retail_lakehouse.errors import LakehouseError
 from retail_lakehouse.runner.lock import run_lock
@@ -70,6 +70,7 @@ def run_pipeline(
     ingest: bool = True,
     models_dir: Path = DEFAULT_MODELS_DIR,
     on_event: EventFn | None = None,
+    ingest_options: IngestOptions | None = None,
 ) -> RunReport:
     """Ingests landing files and builds models; failures are recorded, never half-written.
 
@@ -88,6 +89,7 @@ def run_pipeline(
                 sources,
                 run_id=run_id,
                 progress=lambda message: emit("ingest_file", {"message": message}),
+                options=ingest_options,
             )
             engine.refresh()
             emit("ingest_done", {"report": report.ingest})
