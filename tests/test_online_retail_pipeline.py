@@ -118,7 +118,7 @@ def test_rerun_with_the_same_files_changes_no_table(
     data_tables = [t for t in built.tables() if t.layer != "ops"]
     before = {t: built.version(t) for t in data_tables}
     report = run(duckdb_engine)
-    assert {m["status"] for m in report.models} == {"up_to_date"}
+    assert {m["status"] for m in report.models} == {"up_to_date", "no_input"}
     assert {t: built.version(t) for t in data_tables} == before
 
 
@@ -147,3 +147,26 @@ def test_a_run_rebuilds_a_table_changed_outside_the_pipeline(
     assert record["status"] == "success" and "changed outside the pipeline" in record["message"]
     assert built.count(ref) == rows_before
     assert check_lakehouse(built) == []
+
+
+def test_a_damaged_bronze_table_is_rebuilt_from_landing(
+    built: Lakehouse, duckdb_engine: Engine
+) -> None:
+    ref = TableRef("bronze", "online_retail_transactions")
+    [data_file] = list(built.path(ref).glob("*.parquet"))
+    data_file.write_bytes(data_file.read_bytes()[:100])  # truncated Parquet
+    assert any("bronze.online_retail_transactions" in p for p in check_lakehouse(built))
+    run(duckdb_engine, select="bronze.online_retail_transactions+", full_refresh=True)
+    assert built.count(ref) == len(LINES)
+    assert check_lakehouse(built) == []
+    gb, _ie = rows(built, "gold.sales_daily", "country_code")
+    assert gb["gross_revenue_eur"] == Decimal("49.85")
+
+
+def test_bronze_tables_are_rebuilt_only_with_full_refresh(
+    built: Lakehouse, duckdb_engine: Engine
+) -> None:
+    from retail_lakehouse.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="--full-refresh --select bronze"):
+        run(duckdb_engine, select="bronze.online_retail_transactions")

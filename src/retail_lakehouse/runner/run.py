@@ -19,9 +19,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from retail_lakehouse import ops
-from retail_lakehouse.bronze.ingest import IngestOptions, IngestReport, ingest_landing
+from retail_lakehouse.bronze.ingest import (
+    IngestOptions,
+    IngestReport,
+    ingest_landing,
+    rebuild_bronze_table,
+)
 from retail_lakehouse.engines import Engine
-from retail_lakehouse.errors import LakehouseError
+from retail_lakehouse.errors import ConfigError, LakehouseError
 from retail_lakehouse.runner.lock import run_lock
 from retail_lakehouse.runner.materialize import (
     BuildResult,
@@ -32,7 +37,7 @@ from retail_lakehouse.runner.materialize import (
     write_python_model,
 )
 from retail_lakehouse.runner.project import DEFAULT_MODELS_DIR, Model, Project
-from retail_lakehouse.sources import Source
+from retail_lakehouse.sources import Source, contract_for_bronze
 from retail_lakehouse.storage import Lakehouse, TableRef
 
 EventFn = Callable[[str, dict[str, Any]], None]
@@ -94,7 +99,28 @@ def run_pipeline(
             engine.refresh()
             emit("ingest_done", {"report": report.ingest})
         project = Project.load(models_dir)
-        models = project.select(select)
+        bronze_tokens, model_select = split_bronze_selectors(select)
+        if bronze_tokens:
+            report.ingest = rebuild_bronze(
+                engine,
+                project,
+                sources,
+                bronze_tokens,
+                landing,
+                run_id,
+                full_refresh,
+                ingest_options,
+            )
+            descendants = {
+                d
+                for token in bronze_tokens
+                if token.endswith("+")
+                for d in project.descendants(TableRef.parse(token.strip("+")))
+            }
+            chosen = project.select(model_select) if model_select else []
+            models = project.order({m.ref for m in chosen} | descendants)
+        else:
+            models = project.select(select)
         builds = last_builds(lakehouse)
         as_of = ops.utc_now()
         failed: set[TableRef] = set()
@@ -120,6 +146,55 @@ def run_pipeline(
             emit("model_done", record)
         report.seconds = time.perf_counter() - started
         return report
+
+
+def split_bronze_selectors(select: str | None) -> tuple[list[str], str | None]:
+    """``"bronze.x+ gold"`` → ``(["bronze.x+"], "gold")``: bronze tables are rebuilt from
+    landing, the rest selects models."""
+    if not select:
+        return [], select
+    tokens = select.replace(",", " ").split()
+    bronze = [t for t in tokens if t.strip("+").lower().startswith("bronze.")]
+    rest = [t for t in tokens if t not in bronze]
+    return bronze, " ".join(rest) or None
+
+
+def rebuild_bronze(
+    engine: Engine,
+    project: Project,
+    sources: Sequence[Source],
+    tokens: Sequence[str],
+    landing: Path,
+    run_id: str,
+    full_refresh: bool,
+    options: IngestOptions | None,
+) -> IngestReport:
+    """Rewrites the selected bronze tables from the landing files (the repair of a damaged
+    or tampered bronze table)."""
+    if not full_refresh:
+        raise ConfigError(
+            "bronze tables are loaded from landing files, not built: "
+            "`lakehouse run --full-refresh --select bronze.<table>` rebuilds one from them."
+        )
+    by_name = {s.name: s for s in sources}
+    report = IngestReport()
+    for token in tokens:
+        ref = TableRef.parse(token.strip("+"))
+        contract = contract_for_bronze(ref.name)
+        if contract is None or contract.source not in by_name:
+            known = ", ".join(f"bronze.{c.bronze_table}" for s in sources for c in s.tables)
+            raise ConfigError(f"--select {token!r}: no source table {ref}; known: {known}")
+        rebuilt = rebuild_bronze_table(
+            engine.lakehouse,
+            landing,
+            by_name[contract.source],
+            contract,
+            run_id=run_id,
+            options=options,
+        )
+        report.files.extend(rebuilt.files)
+    engine.refresh()
+    return report
 
 
 def missing_inputs(lakehouse: Lakehouse, project: Project, model: Model) -> list[TableRef]:
