@@ -23,6 +23,7 @@ from retail_lakehouse.checks import check_lakehouse
 from retail_lakehouse.engines import Engine
 from retail_lakehouse.runner.run import RunReport, run_pipeline
 from retail_lakehouse.sources import get_source
+from retail_lakehouse.sources.contoso.generator import generate as generate_contoso
 from retail_lakehouse.sources.contract import Scale
 from retail_lakehouse.storage import Lakehouse, TableRef
 from tests.conftest import online_retail_csv, write_landing
@@ -471,7 +472,7 @@ def test_generated_contoso_reaches_silver_with_every_row_accounted(
     lakehouse: Lakehouse, duckdb_engine: Engine
 ) -> None:
     landing = lakehouse.home / "landing" / "contoso"
-    get_source("contoso").generate(
+    generate_contoso(
         landing, scale=Scale.small, seed=16, start=dt.date(2023, 1, 1), end=dt.date(2023, 6, 30)
     )
     run(duckdb_engine)
@@ -491,7 +492,7 @@ def test_generated_contoso_reaches_silver_with_every_row_accounted(
         data = lakehouse.read(TableRef.parse(table))
         if where:
             data = data.filter(pc.equal(data["source_system"], where))
-        return data.num_rows
+        return int(data.num_rows)
 
     assert count("silver.stg_contoso__order_line") == len(line_keys)
     assert count("silver.fact_order_line") == len(line_keys)
