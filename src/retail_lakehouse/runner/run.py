@@ -198,7 +198,12 @@ def rebuild_bronze(
 
 
 def missing_inputs(lakehouse: Lakehouse, project: Project, model: Model) -> list[TableRef]:
-    """Inputs a model needs that do not exist (a source without files, a skipped model)."""
+    """Inputs a model needs that do not exist (a source without files, a skipped model).
+
+    Optional inputs may be missing one at a time; when every one of them is missing and the
+    model reads nothing else from bronze (a source with no files yet), they are all reported,
+    so the model is skipped as ``no_input`` instead of building an empty table.
+    """
     missing = []
     for ref in sorted(model.depends_on):
         other = project.models.get(ref)
@@ -206,6 +211,10 @@ def missing_inputs(lakehouse: Lakehouse, project: Project, model: Model) -> list
             continue
         if ref not in model.optional_inputs and not lakehouse.exists(ref):
             missing.append(ref)
+    bronze = {r for r in model.depends_on if r.layer == "bronze"}
+    optional = sorted(bronze & model.optional_inputs)
+    if optional and bronze <= model.optional_inputs and not any(map(lakehouse.exists, optional)):
+        missing.extend(optional)
     return missing
 
 
