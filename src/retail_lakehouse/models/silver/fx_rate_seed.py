@@ -21,6 +21,7 @@ DEPENDS_ON: list[str] = []
 FIRST_DAY = dt.date(2005, 1, 1)
 LAST_DAY = dt.date(2035, 12, 31)
 RATE_TYPE = pa.decimal128(16, 12)
+SEED_LOADED_AT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 _QUANTUM = Decimal("1e-12")
 
 
@@ -30,9 +31,12 @@ def rate_to_eur(units_per_eur: str) -> Decimal:
 
 
 def build(engine: Any) -> pa.Table:
-    """The seed's rates per day; ``_ingested_at`` = when this build read the seed, so
-    ``silver.fx_rate`` picks the rows up incrementally after a seed change."""
-    loaded_at = dt.datetime.now(dt.UTC)
+    """The seed's rates per day.
+
+    ``_ingested_at`` is a fixed instant (:data:`SEED_LOADED_AT`) so builds are reproducible:
+    a changed seed rewrites this table, and that rewrite makes ``silver.fx_rate`` rebuild.
+    """
+    loaded_at = SEED_LOADED_AT
     seed = read_seed("fx_rates", {"valid_from": pa.date32()})
     days = np.arange(np.datetime64(FIRST_DAY.isoformat()), np.datetime64(LAST_DAY.isoformat()) + 1)
     parts = []
