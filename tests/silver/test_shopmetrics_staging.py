@@ -8,7 +8,9 @@ EUR amounts use the seed's 2024 USD rate: 1 EUR = 1.0824 USD, so rate_to_eur =
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import json
 import shutil
 from collections.abc import Iterable
 from decimal import Decimal
@@ -24,6 +26,7 @@ from retail_lakehouse.checks import check_lakehouse
 from retail_lakehouse.engines import Engine, open_engine
 from retail_lakehouse.runner.run import RunReport, run_pipeline
 from retail_lakehouse.sources import Scale, get_source
+from retail_lakehouse.sources.shopmetrics.generator import generate
 from retail_lakehouse.storage import Lakehouse, TableRef
 
 UTC = dt.UTC
@@ -45,14 +48,39 @@ HEADERS = {
 }
 USD_2024 = Decimal("0.923872875092")
 
-ANN = "CUST-1,Ann,Lee,{email},+1 512 555 0101,1 Main Street,Austin,TX,US,North America,new,2024-01-10,{at}"
-BO = "CUST-2,Bo,Kim,bo@mail.de,+49 30 555 0102,Gartenweg 2,Berlin,BE,DE,Europe,new,2024-02-01,2024-02-01 10:00:00"
-POWER_BANK = "PROD-1,ELE-00001,Voltix Power Bank,Electronics,Voltix,40.00,20.00,true,2023-06-01 00:00:00"
-HONEY = "PROD-2,GRO-00002,Golden Hive Organic Honey,Grocery,Golden Hive,9.99,4.00,true,2023-06-01 00:00:00"
+BO = (
+    "CUST-2,Bo,Kim,bo@mail.de,+49 30 555 0102,Gartenweg 2,Berlin,BE,DE,Europe,new,2024-02-01,"
+    "2024-02-01 10:00:00"
+)
+HONEY = (
+    "PROD-2,GRO-00002,Golden Hive Organic Honey,Grocery,Golden Hive,9.99,4.00,true,"
+    "2023-06-01 00:00:00"
+)
 
 
-def ann(email: str, at: str) -> str:
-    return ANN.format(email=email, at=at)
+def ann(email: str, updated_at: str) -> str:
+    """A customers.csv row of Ann Lee (Austin, TX), who signed up on 2024-01-10."""
+    return (
+        f"CUST-1,Ann,Lee,{email},+1 512 555 0101,1 Main Street,Austin,TX,US,North America,new,"
+        f"2024-01-10,{updated_at}"
+    )
+
+
+def power_bank(price: str, active: str, updated_at: str) -> str:
+    """A products.csv row of PROD-1 (Electronics, cost 20.00)."""
+    return (
+        f"PROD-1,ELE-00001,Voltix Power Bank,Electronics,Voltix,{price},20.00,{active},{updated_at}"
+    )
+
+
+POWER_BANK = power_bank("40.00", "true", "2023-06-01 00:00:00")
+
+
+def order(
+    order_id: str, order_ts: str, status: str, channel: str, total: str, updated_at: str
+) -> str:
+    """An orders.csv row of Ann's, shipped to Austin, US, in USD."""
+    return f"{order_id},CUST-1,{order_ts},{status},{channel},Austin,US,{total},USD,{updated_at}"
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -126,6 +154,11 @@ def ledger(lakehouse: Lakehouse, table: str) -> list[dict[str, Any]]:
     return sorted(mine.to_pylist(), key=lambda r: r["recorded_at"])
 
 
+def json_rules(record: dict[str, Any]) -> dict[str, int]:
+    rules: dict[str, int] = json.loads(record["dropped_by_rule"] or "{}")
+    return rules
+
+
 def deliver_signup(lakehouse: Lakehouse) -> None:
     """Batch 0: Ann signs up on 2024-01-10; ORD-1 is placed on 2024-03-14."""
     deliver(
@@ -134,7 +167,9 @@ def deliver_signup(lakehouse: Lakehouse) -> None:
         customers=[ann("ann@old.com", "2024-01-10 09:00:00"), BO],
         products=[POWER_BANK, HONEY],
         orders=[
-            "ORD-1,CUST-1,2024-03-14 10:00:00,delivered,web,Austin,US,110.00,USD,2024-03-18 10:00:00"
+            order(
+                "ORD-1", "2024-03-14 10:00:00", "delivered", "web", "110.00", "2024-03-18 10:00:00"
+            )
         ],
         order_items=["ORD-1,1,PROD-1,3,40.00,10.00,2024-03-14 10:00:00"],
     )
@@ -148,7 +183,14 @@ def deliver_email_change(lakehouse: Lakehouse) -> None:
         "batch_0001",
         customers=[ann("ann@new.com", "2024-03-15 12:00:00")],
         orders=[
-            "ORD-2,CUST-1,2024-03-16 09:00:00,placed,mobile_app,Austin,US,19.98,USD,2024-03-16 09:00:00"
+            order(
+                "ORD-2",
+                "2024-03-16 09:00:00",
+                "placed",
+                "mobile_app",
+                "19.98",
+                "2024-03-16 09:00:00",
+            )
         ],
         order_items=["ORD-2,1,PROD-2,2,9.99,0.00,2024-03-16 09:00:00"],
     )
@@ -232,9 +274,8 @@ def test_redelivered_identical_batch_changes_nothing(lakehouse: Lakehouse) -> No
     loaded = sorted(f["file"] for f in report.ingest.files if f["status"] == "loaded")
     assert len(loaded) == 4 and all("batch_0000_reexport" in f for f in loaded), loaded
     assert silver_state(lakehouse) == before
-    assert [
-        v["customer_version_key"] for v in versions(lakehouse) if "CUST-1#" in v["customer_version_key"]
-    ] == ["shopmetrics:CUST-1#1", "shopmetrics:CUST-1#2"]
+    keys = [v["customer_version_key"] for v in versions(lakehouse)]
+    assert [k for k in keys if "CUST-1#" in k] == ["shopmetrics:CUST-1#1", "shopmetrics:CUST-1#2"]
     assert line_versions(lakehouse) == {
         "shopmetrics:ORD-1:1": "shopmetrics:CUST-1#1",
         "shopmetrics:ORD-2:1": "shopmetrics:CUST-1#2",
@@ -247,13 +288,6 @@ def test_redelivered_identical_batch_changes_nothing(lakehouse: Lakehouse) -> No
         "redelivered_observation": 2
     }
     assert check_lakehouse(lakehouse) == []
-
-
-def json_rules(record: dict[str, Any]) -> dict[str, int]:
-    import json
-
-    rules: dict[str, int] = json.loads(record["dropped_by_rule"] or "{}")
-    return rules
 
 
 def test_late_change_lands_in_order(engine: Engine, lakehouse: Lakehouse) -> None:
@@ -269,7 +303,9 @@ def test_late_change_lands_in_order(engine: Engine, lakehouse: Lakehouse) -> Non
         "batch_0001",
         customers=[ann("c@mail.com", "2024-06-01 08:00:00")],
         orders=[
-            "ORD-5,CUST-1,2024-04-01 15:00:00,delivered,web,Austin,US,40.00,USD,2024-04-05 15:00:00"
+            order(
+                "ORD-5", "2024-04-01 15:00:00", "delivered", "web", "40.00", "2024-04-05 15:00:00"
+            )
         ],
         order_items=["ORD-5,1,PROD-1,1,40.00,0.00,2024-04-01 15:00:00"],
     )
@@ -399,8 +435,22 @@ def test_status_changes_in_later_batches_re_emit_the_lines(lakehouse: Lakehouse)
             lakehouse,
             "batch_0002",
             orders=[
-                "ORD-1,CUST-1,2024-03-14 10:00:00,returned,web,Austin,US,110.00,USD,2024-03-25 08:00:00",
-                "ORD-2,CUST-1,2024-03-16 09:00:00,cancelled,mobile_app,Austin,US,19.98,USD,2024-03-16 12:00:00",
+                order(
+                    "ORD-1",
+                    "2024-03-14 10:00:00",
+                    "returned",
+                    "web",
+                    "110.00",
+                    "2024-03-25 08:00:00",
+                ),
+                order(
+                    "ORD-2",
+                    "2024-03-16 09:00:00",
+                    "cancelled",
+                    "mobile_app",
+                    "19.98",
+                    "2024-03-16 12:00:00",
+                ),
             ],
         )
         run(engine)
@@ -483,16 +533,12 @@ def test_products_keep_the_latest_state_and_every_price(duckdb_engine: Engine) -
     deliver(
         lakehouse,
         "batch_0001",
-        products=[
-            "PROD-1,ELE-00001,Voltix Power Bank,Electronics,Voltix,44.00,20.00,true,2024-02-01 00:00:00"
-        ],
+        products=[power_bank("44.00", "true", "2024-02-01 00:00:00")],
     )
     deliver(
         lakehouse,
         "batch_0002",
-        products=[
-            "PROD-1,ELE-00001,Voltix Power Bank,Electronics,Voltix,44.00,20.00,false,2024-05-01 00:00:00"
-        ],
+        products=[power_bank("44.00", "false", "2024-05-01 00:00:00")],
     )
     run(duckdb_engine)
     products = rows(
@@ -597,7 +643,9 @@ def test_items_wait_in_quarantine_until_their_order_arrives(duckdb_engine: Engin
         customers=[ann("ann@old.com", "2024-01-10 09:00:00")],
         products=[POWER_BANK],
         orders=[
-            "ORD-1,CUST-1,2024-03-14 09:00:00,delivered,web,Austin,US,40.00,USD,2024-03-18 10:00:00"
+            order(
+                "ORD-1", "2024-03-14 09:00:00", "delivered", "web", "40.00", "2024-03-18 10:00:00"
+            )
         ],
         order_items=[
             "ORD-1,1,PROD-1,1,40.00,0.00,2024-03-14 09:00:00",
@@ -615,7 +663,7 @@ def test_items_wait_in_quarantine_until_their_order_arrives(duckdb_engine: Engin
         lakehouse,
         "batch_0001",
         orders=[
-            "ORD-9,CUST-1,2024-03-14 10:00:00,paid,web,Austin,US,40.00,USD,2024-03-14 10:20:00"
+            order("ORD-9", "2024-03-14 10:00:00", "paid", "web", "40.00", "2024-03-14 10:20:00")
         ],
     )
     run(duckdb_engine)
@@ -637,8 +685,12 @@ def test_incremental_runs_equal_a_full_refresh(engine: Engine, lakehouse: Lakeho
         "batch_0002",
         customers=[ann("late@mail.com", "2024-02-01 00:00:00"), BO],
         orders=[
-            "ORD-1,CUST-1,2024-03-14 10:00:00,returned,web,Austin,US,110.00,USD,2024-03-25 08:00:00",
-            "ORD-2,CUST-1,2024-03-16 09:00:00,paid,mobile_app,Austin,US,19.98,USD,2024-03-16 09:30:00",
+            order(
+                "ORD-1", "2024-03-14 10:00:00", "returned", "web", "110.00", "2024-03-25 08:00:00"
+            ),
+            order(
+                "ORD-2", "2024-03-16 09:00:00", "paid", "mobile_app", "19.98", "2024-03-16 09:30:00"
+            ),
         ],
     )
     run(engine)
@@ -647,8 +699,17 @@ def test_incremental_runs_equal_a_full_refresh(engine: Engine, lakehouse: Lakeho
         "batch_0003",
         orders=[
             # a status older than the one already known: it fills ORD-1's timeline only
-            "ORD-1,CUST-1,2024-03-14 10:00:00,shipped,web,Austin,US,110.00,USD,2024-03-15 07:00:00",
-            "ORD-2,CUST-1,2024-03-16 09:00:00,shipped,mobile_app,Austin,US,19.98,USD,2024-03-17 09:30:00",
+            order(
+                "ORD-1", "2024-03-14 10:00:00", "shipped", "web", "110.00", "2024-03-15 07:00:00"
+            ),
+            order(
+                "ORD-2",
+                "2024-03-16 09:00:00",
+                "shipped",
+                "mobile_app",
+                "19.98",
+                "2024-03-17 09:30:00",
+            ),
         ],
         order_items=["ORD-2,1,PROD-2,2,9.99,0.00,2024-03-16 09:00:00"],  # a copy
     )
@@ -685,8 +746,6 @@ def test_incremental_runs_equal_a_full_refresh(engine: Engine, lakehouse: Lakeho
 
 def bronze_counts(landing: Path) -> dict[str, int]:
     """Data rows per table and distinct (order, line) items, read from the CSVs themselves."""
-    import csv
-
     counts: dict[str, int] = {}
     items: set[tuple[str, str]] = set()
     for path in sorted(landing.rglob("*.csv")):
@@ -703,14 +762,13 @@ def bronze_counts(landing: Path) -> dict[str, int]:
 def test_generated_batches_with_runs_between_equal_a_full_refresh(duckdb_engine: Engine) -> None:
     lakehouse = duckdb_engine.lakehouse
     landing = lakehouse.home / "landing" / "shopmetrics"
-    source = get_source("shopmetrics")
-    source.generate(landing, scale=Scale.small, seed=42, batches=2)
+    generate(landing, scale=Scale.small, seed=42, batches=2)
     run(duckdb_engine)
     first = bronze_counts(landing)
     assert lakehouse.count(TableRef("silver", "fact_order_line")) == first["distinct_items"]
     assert lakehouse.count(TableRef("silver", "stg_shopmetrics__store")) == 3
     # the same history cut into 3 weekly batches: older snapshots and copies arrive late
-    source.generate(landing, scale=Scale.small, seed=42, batches=3)
+    generate(landing, scale=Scale.small, seed=42, batches=3)
     run(duckdb_engine)
     incremental = silver_state(lakehouse)
     run(duckdb_engine, full_refresh=True)
