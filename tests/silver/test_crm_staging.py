@@ -23,6 +23,7 @@ from retail_lakehouse.engines import Engine, open_engine
 from retail_lakehouse.engines.spark import mark_subscripts_safe
 from retail_lakehouse.runner.run import RunReport, run_pipeline
 from retail_lakehouse.sources import get_source
+from retail_lakehouse.sources.contract import Scale
 from retail_lakehouse.sources.crm.contract import CUSTOMERS, SALES_ORDERS
 from retail_lakehouse.storage import Lakehouse, TableRef
 from tests.conftest import write_landing
@@ -281,7 +282,7 @@ def deliver_two_batches(lakehouse: Lakehouse, engine: Engine) -> None:
     deliver(lakehouse, "customers.csv", "customers", HISTORY)
     deliver(lakehouse, "sales_orders.csv", "sales_orders", [EARLY_ORDER, THREE_PRODUCTS])
     run(engine)
-    moved, _ = HISTORY[1], None
+    moved = HISTORY[1]
     closed = {**moved, "valid_to": APR_01_2020_0000}
     upgraded = {**moved, "valid_from": APR_01_2020_0000, "valid_to": None, "loyalty_segment": 2}
     deliver(lakehouse, "customers_2020-04.csv", "customers", [HISTORY[0], closed, upgraded])
@@ -396,8 +397,6 @@ def test_generated_crm_reaches_silver_with_counts_from_the_files(tmp_path: Path)
     landing = lakehouse.home / "landing" / "crm"
     landing.mkdir(parents=True)
     source = get_source("crm")
-    from retail_lakehouse.sources.contract import Scale
-
     source.generate(landing, scale=Scale.small, seed=7)
     # counted from the files with the csv and json modules, not through the lakehouse
     with (landing / "customers.csv").open(newline="") as f:
