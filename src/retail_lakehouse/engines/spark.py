@@ -36,7 +36,28 @@ def to_spark_sql(sql: str, lakehouse: Lakehouse) -> str:
                 alias=table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(ref.name)),
             )
             table.replace(replacement)
+    mark_subscripts_safe(tree)
     return tree.sql(dialect="spark")
+
+
+def mark_subscripts_safe(tree: exp.Expr) -> None:
+    """Makes DuckDB list subscripts (``products[line_position]``) mean the same on Spark.
+
+    DuckDB's ``list[i]`` is 1-based and NULL when out of range. SQLGlot writes it to Spark as
+    ``list[i]`` (0-based) and re-bases only literal or typed-integer indexes; Sail accepts a
+    subscript only with a literal. Marked *safe*, SQLGlot writes ``TRY_ELEMENT_AT(list, i)``:
+    1-based, NULL out of range, any index expression. Struct fields (``s['name']``) are left
+    alone.
+    """
+    for bracket in tree.find_all(exp.Bracket):
+        index = bracket.expressions[0] if len(bracket.expressions) == 1 else None
+        if (
+            index is None
+            or isinstance(index, exp.Slice)
+            or (isinstance(index, exp.Literal) and index.is_string)
+        ):
+            continue
+        bracket.set("safe", True)
 
 
 def to_spark_expression(expression: str) -> str:
