@@ -38,6 +38,7 @@ class DuckDBEngine:
         ``memory_limit``: DuckDB's buffer limit; larger intermediate results spill to
         ``<home>/_tmp/duckdb``."""
         self.lakehouse = lakehouse
+        self._registered: dict[TableRef, tuple[int, int]] = {}
         config: dict[str, Any] = {"preserve_insertion_order": False}
         if threads:
             config["threads"] = threads
@@ -55,9 +56,12 @@ class DuckDBEngine:
             self.con.execute("SET lock_configuration = true")
 
     def refresh(self, ref: TableRef | None = None) -> None:
+        """Points each view at its table's latest version (only tables that changed)."""
         for table in [ref] if ref else self.lakehouse.tables():
-            if not self.lakehouse.exists(table):
+            stamp = self.lakehouse.stamp(table)
+            if stamp is None or self._registered.get(table) == stamp:
                 continue
+            self._registered[table] = stamp
             source = f"__delta__{table.layer}__{table.name}"
             self.con.register(source, self.lakehouse.dataset(table))
             self.con.execute(

@@ -35,7 +35,11 @@ from retail_lakehouse import ops
 from retail_lakehouse.engines import Engine
 from retail_lakehouse.errors import ConfigError, ModelError
 from retail_lakehouse.quality import expectations as dq
-from retail_lakehouse.quality.evaluate import check_context, evaluate_expectations
+from retail_lakehouse.quality.evaluate import (
+    CheckContext,
+    check_context,
+    evaluate_expectations,
+)
 from retail_lakehouse.runner.project import SINCE, Model, Project, parse_sql
 from retail_lakehouse.sources import contract_for_bronze
 from retail_lakehouse.sources.contract import TableContract
@@ -399,13 +403,17 @@ def check_rows(
 ) -> list[dict[str, Any]]:
     """Evaluates the model's expectations on the rows about to be written (one scan where
     possible), stores the results on ``result`` and returns the ``fail`` ones that failed."""
-    context = check_context(
-        engine.lakehouse,
-        str(model.ref),
-        run_id=run_id,
-        as_of=as_of,
-        quarantined_by_rule=Counter(str(r["_rule"]) for r in result.quarantine),
-    )
+    quarantined = Counter(str(r["_rule"]) for r in result.quarantine)
+    if any(c.kind == "row_count_change" for c in checks):
+        context = check_context(
+            engine.lakehouse,
+            str(model.ref),
+            run_id=run_id,
+            as_of=as_of,
+            quarantined_by_rule=quarantined,
+        )
+    else:  # no need to read earlier runs' counts from ops
+        context = CheckContext(str(run_id), str(model.ref), as_of, {}, quarantined)
     evaluation = evaluate_expectations(engine, checks, relation_sql, context)
     result.dq_results, result.dq_table = evaluation.results, evaluation.table
     return evaluation.blocking

@@ -98,7 +98,7 @@ def run_pipeline(
             )
             engine.refresh()
             emit("ingest_done", {"report": report.ingest})
-        project = Project.load(models_dir)
+        project = Project.load(models_dir, cache=lakehouse.home / "_tmp" / "sql-tables.json")
         bronze_tokens, model_select = split_bronze_selectors(select)
         if bronze_tokens:
             report.ingest = rebuild_bronze(
@@ -144,8 +144,15 @@ def run_pipeline(
                 failed.add(model.ref)
             report.models.append(record)
             emit("model_done", record)
+        compact_ops(lakehouse)
         report.seconds = time.perf_counter() - started
         return report
+
+
+def compact_ops(lakehouse: Lakehouse) -> None:
+    """Keeps the ops logs (appended to by every model of every run) quick to read."""
+    for ref in lakehouse.tables("ops"):
+        lakehouse.compact(ref)
 
 
 def split_bronze_selectors(select: str | None) -> tuple[list[str], str | None]:

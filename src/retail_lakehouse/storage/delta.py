@@ -6,6 +6,7 @@ Every write is one Delta commit, so a killed run never leaves a half-written tab
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -72,11 +73,46 @@ class MergeSpec:
     """Columns inserted from ``source`` when no target row matches (empty = no insert)."""
 
 
+def log_version(log: Path) -> int | None:
+    """The latest version a ``_delta_log`` folder holds (commit or checkpoint file name),
+    read from the folder listing alone; None when it holds none."""
+    try:
+        names = os.listdir(log)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    versions = [
+        int(name[:20])
+        for name in names
+        if name[:20].isdigit() and (name.endswith(".json") or ".checkpoint" in name)
+    ]
+    return max(versions) if versions else None
+
+
+def log_stamp(log: Path) -> tuple[int, int] | None:
+    """(latest version, modification time of its commit file): changes with every commit,
+    also when a table is deleted and re-created at the same version."""
+    version = log_version(log)
+    if version is None:
+        return None
+    try:
+        mtime = (log / f"{version:020d}.json").stat().st_mtime_ns
+    except FileNotFoundError:
+        mtime = 0
+    return version, mtime
+
+
 @dataclass
 class Lakehouse:
-    """The lakehouse root: one Delta table per ``<layer>/<table>`` folder."""
+    """The lakehouse root: one Delta table per ``<layer>/<table>`` folder.
+
+    Opened tables are cached per version: a run asks for the same tables' versions and
+    datasets many times, and replaying a Delta log costs milliseconds each time.
+    """
 
     home: Path
+    _opened: dict[TableRef, tuple[tuple[int, int], DeltaTable]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def path(self, ref: TableRef) -> Path:
         return self.home / ref.layer / ref.name
@@ -85,7 +121,7 @@ class Lakehouse:
         return str(self.path(ref))
 
     def exists(self, ref: TableRef) -> bool:
-        return DeltaTable.is_deltatable(self.uri(ref))
+        return log_version(self.path(ref) / "_delta_log") is not None
 
     def tables(self, layer: str | None = None) -> list[TableRef]:
         """Every Delta table present, optionally of one layer, sorted."""
@@ -101,18 +137,36 @@ class Lakehouse:
         return found
 
     def table(self, ref: TableRef) -> DeltaTable:
+        """The table at its latest version (cached until a newer version appears)."""
+        stamp = self.stamp(ref)
+        cached = self._opened.get(ref)
+        if cached is not None and stamp is not None:
+            if cached[0] == stamp:
+                return cached[1]
+            if cached[0][0] < stamp[0]:  # newer commits: read only those
+                table = cached[1]
+                table.update_incremental()
+                if table.version() == stamp[0]:
+                    self._opened[ref] = (stamp, table)
+                    return table
         try:
-            return DeltaTable(self.uri(ref))
+            table = DeltaTable(self.uri(ref))
         except TableNotFoundError as exc:
+            self._opened.pop(ref, None)
             raise ConfigError(
                 f"table {ref} does not exist yet: run `lakehouse run` first."
             ) from exc
+        if stamp is not None and table.version() == stamp[0]:
+            self._opened[ref] = (stamp, table)
+        return table
+
+    def stamp(self, ref: TableRef) -> tuple[int, int] | None:
+        """Identifies the table's current state (see :func:`log_stamp`)."""
+        return log_stamp(self.path(ref) / "_delta_log")
 
     def version(self, ref: TableRef) -> int | None:
         """Current Delta version, or None when the table does not exist."""
-        if not self.exists(ref):
-            return None
-        return int(self.table(ref).version())
+        return log_version(self.path(ref) / "_delta_log")
 
     def dataset(self, ref: TableRef) -> ds.Dataset:
         return self.table(ref).to_pyarrow_dataset()
@@ -152,16 +206,19 @@ class Lakehouse:
             commit = CommitProperties(
                 app_transactions=[Transaction(app_id=app_id, version=version)]
             )
+        existing = self.table(ref) if self.exists(ref) else None
         write_deltalake(  # type: ignore[misc]
-            str(path),
+            existing if existing is not None else str(path),
             data,
             mode=mode,  # type: ignore[arg-type]
             predicate=predicate,
             partition_by=list(partition_by) if partition_by else None,
-            schema_mode=schema_mode if self.exists(ref) else None,
+            schema_mode=schema_mode if existing is not None else None,
             commit_properties=commit,
         )
-        return int(DeltaTable(str(path)).version())
+        written = self.version(ref)
+        assert written is not None
+        return written
 
     def write_path(self, path: Path, data: ArrowData) -> None:
         """Writes ``data`` as a new Delta table at ``path`` (engine stages, not lakehouse
@@ -186,6 +243,16 @@ class Lakehouse:
                 updates={c: f"source.{quote(c)}" for c in spec.insert_columns}
             )
         return dict(merger.execute())
+
+    def compact(self, ref: TableRef, *, min_files: int = 32) -> bool:
+        """Rewrites a table of many small files (an ops log appended to by every model) into
+        few; reads then open a handful of files instead of hundreds. One commit that
+        changes no row (``dataChange = false``)."""
+        table = self.table(ref)
+        if len(table.file_uris()) < min_files:
+            return False
+        table.optimize.compact()
+        return True
 
     def delete(self, ref: TableRef, predicate: str) -> None:
         if self.exists(ref):
