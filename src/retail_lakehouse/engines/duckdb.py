@@ -38,7 +38,7 @@ class DuckDBEngine:
         ``memory_limit``: DuckDB's buffer limit; larger intermediate results spill to
         ``<home>/_tmp/duckdb``."""
         self.lakehouse = lakehouse
-        self._registered: dict[TableRef, tuple[int, int]] = {}
+        self._registered: dict[TableRef, tuple[int, int, int]] = {}
         config: dict[str, Any] = {"preserve_insertion_order": False}
         if threads:
             config["threads"] = threads

@@ -73,32 +73,42 @@ class MergeSpec:
     """Columns inserted from ``source`` when no target row matches (empty = no insert)."""
 
 
-def log_version(log: Path) -> int | None:
-    """The latest version a ``_delta_log`` folder holds (commit or checkpoint file name),
-    read from the folder listing alone; None when it holds none."""
+def _log_listing(log: Path) -> list[str]:
     try:
-        names = os.listdir(log)
+        return os.listdir(log)
     except (FileNotFoundError, NotADirectoryError):
-        return None
-    versions = [
+        return []
+
+
+def _versions(names: list[str]) -> list[int]:
+    return [
         int(name[:20])
         for name in names
         if name[:20].isdigit() and (name.endswith(".json") or ".checkpoint" in name)
     ]
+
+
+def log_version(log: Path) -> int | None:
+    """The latest version a ``_delta_log`` folder holds (commit or checkpoint file name),
+    read from the folder listing alone; None when it holds none."""
+    versions = _versions(_log_listing(log))
     return max(versions) if versions else None
 
 
-def log_stamp(log: Path) -> tuple[int, int] | None:
-    """(latest version, modification time of its commit file): changes with every commit,
-    also when a table is deleted and re-created at the same version."""
-    version = log_version(log)
-    if version is None:
+def log_stamp(log: Path) -> tuple[int, int, int] | None:
+    """(latest version, modification time of its commit file, number of log files): changes
+    with every commit, when a table is re-created at the same version, and when a commit
+    file goes missing."""
+    names = _log_listing(log)
+    versions = _versions(names)
+    if not versions:
         return None
+    version = max(versions)
     try:
         mtime = (log / f"{version:020d}.json").stat().st_mtime_ns
     except FileNotFoundError:
         mtime = 0
-    return version, mtime
+    return version, mtime, len(names)
 
 
 @dataclass
@@ -110,7 +120,7 @@ class Lakehouse:
     """
 
     home: Path
-    _opened: dict[TableRef, tuple[tuple[int, int], DeltaTable]] = field(
+    _opened: dict[TableRef, tuple[tuple[int, int, int], DeltaTable]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -143,7 +153,7 @@ class Lakehouse:
         if cached is not None and stamp is not None:
             if cached[0] == stamp:
                 return cached[1]
-            if cached[0][0] < stamp[0]:  # newer commits: read only those
+            if cached[0][0] < stamp[0] and cached[0][2] < stamp[2]:  # newer commits only
                 table = cached[1]
                 table.update_incremental()
                 if table.version() == stamp[0]:
@@ -160,7 +170,7 @@ class Lakehouse:
             self._opened[ref] = (stamp, table)
         return table
 
-    def stamp(self, ref: TableRef) -> tuple[int, int] | None:
+    def stamp(self, ref: TableRef) -> tuple[int, int, int] | None:
         """Identifies the table's current state (see :func:`log_stamp`)."""
         return log_stamp(self.path(ref) / "_delta_log")
 
