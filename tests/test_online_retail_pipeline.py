@@ -170,3 +170,26 @@ def test_bronze_tables_are_rebuilt_only_with_full_refresh(
 
     with pytest.raises(ConfigError, match="--full-refresh --select bronze"):
         run(duckdb_engine, select="bronze.online_retail_transactions")
+
+
+def test_a_file_of_only_duplicates_is_read_once_and_conserved(
+    built: Lakehouse, duckdb_engine: Engine
+) -> None:
+    # The same lines in another order: new bytes (bronze loads it), nothing new for silver.
+    write_landing(built, "online_retail", "again.csv", online_retail_csv(*reversed(LINES)))
+    run(duckdb_engine)
+    write_landing(
+        built, "online_retail", "later.csv", online_retail_csv(LINES[0].replace("500001", "600001"))
+    )
+    report = run(duckdb_engine)
+    [staging] = [
+        m for m in report.models if m["table_name"] == "silver.stg_online_retail__order_line"
+    ]
+    assert (staging["build_mode"], staging["rows_in"], staging["rows_out"]) == (
+        "incremental",
+        1,
+        1,
+    )  # the duplicates file is not read again
+    assert built.count(TableRef("bronze", "online_retail_transactions")) == 2 * len(LINES) + 1
+    assert built.count(TableRef("silver", "stg_online_retail__order_line")) == 8 + 1
+    assert check_lakehouse(built) == []

@@ -13,7 +13,7 @@ from sqlglot import exp
 from retail_lakehouse import ops
 from retail_lakehouse.engines import Engine
 from retail_lakehouse.errors import ConfigError
-from retail_lakehouse.runner.project import DEFAULT_MODELS_DIR, Project
+from retail_lakehouse.runner.project import DEFAULT_MODELS_DIR, Model, Project
 from retail_lakehouse.storage import Lakehouse, TableRef
 
 
@@ -138,7 +138,13 @@ def check_models(lakehouse: Lakehouse, ledger: pa.Table, project: Project) -> li
         if build is None or build["delta_version"] is None or not lakehouse.exists(model.ref):
             continue
         current = lakehouse.version(model.ref)
-        if current != build["delta_version"]:
+        written = int(build["delta_version"])
+        moved = current != written and not (
+            current is not None
+            and current > written
+            and lakehouse.changes_since(model.ref, written) == "none"
+        )
+        if moved:
             problems.append(
                 f"{model.ref} is at version {current} but its last build wrote version "
                 f"{build['delta_version']}: it was changed outside the pipeline; "
@@ -148,6 +154,7 @@ def check_models(lakehouse: Lakehouse, ledger: pa.Table, project: Project) -> li
     built = latest_per_table(
         ledger.filter(pa.compute.not_equal(ledger["layer"], "bronze")), "recorded_at"
     )
+    problems += check_incremental_conservation(lakehouse, ledger, models)
     for model in models:
         record = built.get(str(model.ref))
         if record is None or not lakehouse.exists(model.ref) or model.materialized != "table":
@@ -164,6 +171,42 @@ def check_models(lakehouse: Lakehouse, ledger: pa.Table, project: Project) -> li
                     f"{model.ref} accounted for {record['rows_in']} rows of {model.conserves}, "
                     f"which now has {source_rows}: run `lakehouse run`"
                 )
+    return problems
+
+
+def check_incremental_conservation(
+    lakehouse: Lakehouse, ledger: pa.Table, models: list[Model]
+) -> list[str]:
+    """An incremental model that conserves a table accounted, over its builds since its
+    last full one, for exactly the rows that table holds now."""
+    runs = ops.read(lakehouse, "runs").to_pylist()
+    problems = []
+    for model in models:
+        if model.materialized != "incremental" or model.conserves is None:
+            continue
+        if not lakehouse.exists(model.ref) or not lakehouse.exists(model.conserves):
+            continue
+        name = str(model.ref)
+        builds = sorted(
+            (r for r in runs if r["table_name"] == name and r["status"] == "success"),
+            key=lambda r: r["ended_at"],
+        )
+        fulls = [i for i, r in enumerate(builds) if r.get("build_mode") == "full"]
+        if not fulls:
+            continue
+        since_full = {r["run_id"] for r in builds[fulls[-1] :]}
+        accounted = sum(
+            int(r["rows_in"] or 0)
+            for r in ledger.to_pylist()
+            if r["table_name"] == name and r["run_id"] in since_full
+        )
+        held = lakehouse.count(model.conserves)
+        if accounted != held:
+            problems.append(
+                f"{name} accounted for {accounted} rows of {model.conserves} since its last "
+                f"full build, which holds {held}: `lakehouse run --full-refresh --select "
+                f"{name}+` rebuilds it"
+            )
     return problems
 
 

@@ -48,6 +48,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("build_mode", pa.string()),
             ("code_hash", pa.string()),
             ("input_versions", pa.string()),
+            ("watermark", pa.string()),
         ]
     ),
     "row_ledger": pa.schema(

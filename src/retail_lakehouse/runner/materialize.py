@@ -69,6 +69,8 @@ class BuildResult:
     """A ``fail`` expectation failed: nothing was written."""
     mode: str = "full"
     """``full`` (the table was rewritten) or ``incremental`` (new rows merged)."""
+    watermark: str | None = None
+    """Highest watermark among the rows this build read (ISO text), kept in ``ops.runs``."""
     dq_table: dict[str, Any] | None = None
     """The build's ``ops.dq_tables`` record (rows checked/valid, DQ seconds)."""
 
@@ -216,6 +218,29 @@ def current_watermark(engine: Engine, model: Model) -> Any:
     return value
 
 
+def format_watermark(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return json.dumps(value)
+
+
+def parse_watermark(text: str | None, *, like: Any) -> Any:
+    """The watermark stored by :func:`format_watermark`, typed like the table's own."""
+    if not text:
+        return None
+    try:
+        if isinstance(like, dt.datetime) or (like is None and "T" in text):
+            parsed = dt.datetime.fromisoformat(text)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+        if isinstance(like, dt.date):
+            return dt.date.fromisoformat(text)
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
 # --- building ------------------------------------------------------------------------------
 
 
@@ -227,10 +252,13 @@ def build_model(
     run_id: str,
     full: bool,
     as_of: dt.datetime,
+    previous_watermark: str | None = None,
 ) -> BuildResult:
     """Stages, checks and writes ``model``; writes nothing when a ``fail`` check fails.
 
     ``full`` rebuilds an incremental model from all its input (the runner decides it).
+    ``previous_watermark`` is the highest watermark the last build *read* (ISO text): rows
+    it dropped or quarantined are not in the table, yet must not be read again.
     """
     assert model.sql is not None
     lakehouse = engine.lakehouse
@@ -239,7 +267,9 @@ def build_model(
     full = full or not exists or incremental is None
     since: Any = DAWN
     if incremental is not None and not full:
-        since = current_watermark(engine, model)
+        held = current_watermark(engine, model)
+        read = parse_watermark(previous_watermark, like=held)
+        since = max((w for w in (held, read) if w is not None), default=None)
         if since is None:
             full, since = True, DAWN
     sql = resolve_sql(engine, project, model, since)
@@ -266,6 +296,10 @@ def build_model(
     try:
         result = account_rows(engine, model, where if not uses_since else None, full=full)
         result.mode = "full" if full else "incremental"
+        if incremental is not None and incremental.watermark in columns:
+            wm = quote(incremental.watermark)
+            seen = engine.query(f"select max({wm}) as wm from {STAGE}")["wm"][0].as_py()
+            result.watermark = format_watermark(seen if seen is not None else since)
         result.quarantine = quarantined_records(engine, model, run_id)
         data_columns = [c for c in columns if c not in CONTROL]
         out_sql = (

@@ -262,15 +262,19 @@ def full_rebuild_reason(
 
 
 def tampered(lakehouse: Lakehouse, model: Model, previous: dict[str, Any] | None) -> str | None:
-    """A message when the table is not at the version its last build wrote."""
+    """A message when the table's rows changed since its last build wrote it (a delete, a
+    restore); maintenance commits that move no data (compaction) don't count."""
     if previous is None or previous.get("delta_version") is None:
         return None
     current = lakehouse.version(model.ref)
-    if current is None or current == previous["delta_version"]:
+    written = int(previous["delta_version"])
+    if current is None or current == written:
+        return None
+    if current > written and lakehouse.changes_since(model.ref, written) == "none":
         return None
     return (
         f"{model.ref} is at version {current} but its last build wrote version "
-        f"{previous['delta_version']} (changed outside the pipeline): rebuilt"
+        f"{written} (changed outside the pipeline): rebuilt"
     )
 
 
@@ -309,6 +313,7 @@ def run_model(
         "build_mode": None,
         "code_hash": model.code_hash(),
         "input_versions": json.dumps(versions, sort_keys=True),
+        "watermark": (previous or {}).get("watermark"),
     }
     result: BuildResult | None = None
     changed_outside = tampered(lakehouse, model, previous)
@@ -335,7 +340,13 @@ def run_model(
         try:
             if model.sql is not None:
                 result = build_model(
-                    engine, project, model, run_id=run_id, full=reason is not None, as_of=as_of
+                    engine,
+                    project,
+                    model,
+                    run_id=run_id,
+                    full=reason is not None,
+                    as_of=as_of,
+                    previous_watermark=(previous or {}).get("watermark"),
                 )
             else:
                 result = write_python_model(engine, model, run_id=run_id, as_of=as_of)
@@ -356,6 +367,7 @@ def run_model(
                 delta_version=result.version,
                 message="; ".join(notes),
                 build_mode=result.mode,
+                watermark=result.watermark,
             )
             record_build(lakehouse, model, result, run_id)
     record["ended_at"] = ops.utc_now()
