@@ -125,20 +125,15 @@ def check_models(lakehouse: Lakehouse, ledger: pa.Table, project: Project) -> li
     """Tables are at the version their last build wrote, hold what it recorded, and
     conserve their source's rows."""
     problems = []
-    builds = latest_per_table(
-        ops.read(lakehouse, "runs").filter(
-            pa.compute.is_in(
-                ops.read(lakehouse, "runs")["status"], pa.array(["success", "up_to_date"])
-            )
-        ),
-        "ended_at",
-    )
+    runs = ops.read(lakehouse, "runs")
+    done = pa.compute.is_in(runs["status"], pa.array(["success", "up_to_date"]))
+    builds = latest_per_table(runs.filter(done), "ended_at")
     for model in project.models.values():
         build = builds.get(str(model.ref))
         if build is None or build["delta_version"] is None or not lakehouse.exists(model.ref):
             continue
         current = lakehouse.version(model.ref)
-        written = int(build["delta_version"])
+        written = int(str(build["delta_version"]))
         moved = current != written and not (
             current is not None
             and current > written
