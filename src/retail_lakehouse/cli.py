@@ -343,6 +343,19 @@ def check() -> None:
     console.print("[green]✓[/] row conservation holds and no `fail` expectation failed")
 
 
+def mount_commands() -> None:
+    """Commands that live beside their logic (catalog and upkeep, data quality)."""
+    from retail_lakehouse.quality.cli import dq
+    from retail_lakehouse.serving import cli as serving_cli
+
+    app.command("dq")(dq)
+    for name in ("tables", "describe", "docs", "maintain", "serve"):
+        app.command(name)(getattr(serving_cli, name))
+
+
+mount_commands()
+
+
 def main() -> None:
     """Entry point: errors become one line and an exit code (LAKEHOUSE_DEBUG=1 shows more)."""
     try:

@@ -37,6 +37,7 @@ from retail_lakehouse.runner.materialize import (
     write_python_model,
 )
 from retail_lakehouse.runner.project import DEFAULT_MODELS_DIR, Model, Project
+from retail_lakehouse.serving.publish import publish_serving_db
 from retail_lakehouse.sources import Source, contract_for_bronze
 from retail_lakehouse.storage import Lakehouse, TableRef
 
@@ -145,6 +146,10 @@ def run_pipeline(
             report.models.append(record)
             emit("model_done", record)
         compact_ops(lakehouse)
+        if any(
+            m["status"] == "success" and m["table_name"].startswith("gold.") for m in report.models
+        ):
+            publish_serving_db(lakehouse)
         report.seconds = time.perf_counter() - started
         return report
 
