@@ -33,6 +33,7 @@ EVENT_TYPES = (
     "purchase",
 )
 BRONZE_TABLE = "bronze.clickstream_events"
+DEFAULT_TOPIC = "clickstream-events"
 
 FieldKind = Literal["string", "int", "money", "timestamp"]
 

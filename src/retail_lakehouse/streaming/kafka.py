@@ -12,11 +12,12 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from retail_lakehouse.errors import StreamingError
+from retail_lakehouse.streaming.events import DEFAULT_TOPIC
 
-DEFAULT_TOPIC = "clickstream-events"
 DEFAULT_PARTITIONS = 3
 _TIMEOUT_S = 10.0
 # librdkafka logs connection retries itself; they go to Python logging, not to stderr.
+__all__ = ["DEFAULT_TOPIC", "client_config", "ensure_topic", "partitions_of"]
 LOG = logging.getLogger("retail_lakehouse.streaming.kafka")
 
 

@@ -153,9 +153,7 @@ class Sessionizer:
             "create or replace temp table affected as "
             "select session_id, min(event_ts) as first_new from new_events group by session_id"
         )
-        session_ids = self.con.sql("select session_id from affected").to_arrow_table()
-        existing = self._existing_sessions(session_ids.column("session_id"))
-        self._bind("existing", existing)
+        self._bind("existing", self._existing_sessions())
         self.con.execute(
             f"""
             create or replace temp table touched as
@@ -178,15 +176,15 @@ class Sessionizer:
         window_events = self._events_to_resessionize(events)
         sessions = self._run_session_model(window_events)
         result.sessions_written = sessions.num_rows
-        touched_keys = self.con.sql("select session_key from touched").to_arrow_table()
+        touched_keys = self._query("select session_key from touched")
         result.sessions_replaced = touched_keys.num_rows
         self._write_sessions(sessions, touched_keys.column("session_key"), bronze_version)
         self._bind("sessions_new", sessions)
-        hours = self.con.sql(
+        hours = self._query(
             "select distinct date_trunc('hour', session_start) as hour from ("
             "select session_start from touched union all select session_start from sessions_new"
             ") as starts order by hour"
-        ).to_arrow_table()
+        )
         result.hours_written = self._write_hours(hours.column("hour"), bronze_version)
         return result
 
@@ -212,8 +210,12 @@ class Sessionizer:
         value = pc.max(self.lakehouse.read(WEB_SESSION, ["session_end"]).column(0)).as_py()
         return value if isinstance(value, dt.datetime) else None
 
-    def _existing_sessions(self, session_ids: pa.Array) -> pa.Table:
-        columns = ["session_key", "session_id", "session_start", "session_end"]
+    def _existing_sessions(self) -> pa.Table:
+        """Key and span of every session in silver (the caller joins the affected ids).
+
+        Read whole rather than filtered by session id: files written by a Delta merge may
+        hold ``string_view`` columns, which a pushed-down string filter cannot compare.
+        """
         if not self.lakehouse.exists(WEB_SESSION):
             return pa.schema(
                 [
@@ -224,7 +226,7 @@ class Sessionizer:
                 ]
             ).empty_table()
         return self.lakehouse.read(
-            WEB_SESSION, columns, filter=ds.field("session_id").isin(session_ids)
+            WEB_SESSION, ["session_key", "session_id", "session_start", "session_end"]
         )
 
     def _events_to_resessionize(self, new_events: pa.Table) -> pa.Table:
@@ -233,27 +235,24 @@ class Sessionizer:
         Session ids without a touched session need no bronze read: their events at or after
         the cutoff are the new ones (any older one would belong to a touched session).
         """
-        needs_history = self.con.sql(
-            "select session_id, cutoff from cutoffs where touched > 0"
-        ).to_arrow_table()
-        fresh = self.con.sql(
+        needs_history = self._query("select session_id, cutoff from cutoffs where touched > 0")
+        fresh = self._query(
             "select n.* from new_events as n join cutoffs as c "
             "on c.session_id = n.session_id where c.touched = 0"
-        ).to_arrow_table()
+        )
         if needs_history.num_rows == 0:
             return fresh
         earliest = pc.min(needs_history.column("cutoff")).as_py()
         history = self.lakehouse.read(
             BRONZE,
             SESSION_INPUT_COLUMNS,
-            filter=(ds.field("event_ts") >= pa.scalar(earliest, _TS))
-            & ds.field("session_id").isin(needs_history.column("session_id")),
+            filter=ds.field("event_ts") >= pa.scalar(earliest, _TS),
         )
         self._bind("history", history)
-        old = self.con.sql(
+        old = self._query(
             "select h.* from history as h join cutoffs as c on c.session_id = h.session_id "
             "where c.touched > 0 and h.event_ts >= c.cutoff"
-        ).to_arrow_table()
+        )
         return pa.concat_tables([fresh, old.cast(fresh.schema)])
 
     def _run_session_model(self, events: pa.Table) -> pa.Table:
