@@ -35,7 +35,8 @@ def unreachable(bootstrap_servers: str, detail: object) -> StreamingError:
 def partitions_of(admin_or_client: Any, bootstrap_servers: str, topic: str) -> list[int]:
     """The topic's partition numbers, or [] when the topic does not exist."""
     try:
-        metadata = admin_or_client.list_topics(topic=topic, timeout=_TIMEOUT_S)
+        # All topics, not list_topics(topic=…): asking for one may auto-create it.
+        metadata = admin_or_client.list_topics(timeout=_TIMEOUT_S)
     except KafkaException as exc:
         raise unreachable(bootstrap_servers, exc.args[0].str()) from exc
     found = metadata.topics.get(topic)
