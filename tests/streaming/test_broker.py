@@ -30,6 +30,8 @@ def test_broker_starts_on_loopback_and_stops() -> None:
 
 
 def test_port_in_use_is_a_clear_error() -> None:
-    with LocalBroker() as first:
-        with pytest.raises(StreamingError, match="already in use: choose another --port"):
-            LocalBroker(first.port).start()
+    with (
+        LocalBroker() as first,
+        pytest.raises(StreamingError, match="already in use: choose another --port"),
+    ):
+        LocalBroker(first.port).start()

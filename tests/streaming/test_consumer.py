@@ -45,8 +45,12 @@ def test_produced_events_land_in_bronze_once(broker: LocalBroker, lakehouse: Lak
     bronze = lakehouse.read(BRONZE, ["event_id", "kafka_partition", "kafka_offset"])
     assert bronze.num_rows == pc.count_distinct(bronze.column("event_id")).as_py() == 3_000
     for p in range(3):  # each partition's last offset is stored in the bronze commits
-        in_p = pc.filter(bronze.column("kafka_offset"), pc.equal(bronze.column("kafka_partition"), p))
-        assert lakehouse.transaction_version(BRONZE, offset_app_id(topic, p)) == pc.max(in_p).as_py()
+        in_p = pc.filter(
+            bronze.column("kafka_offset"), pc.equal(bronze.column("kafka_partition"), p)
+        )
+        assert (
+            lakehouse.transaction_version(BRONZE, offset_app_id(topic, p)) == pc.max(in_p).as_py()
+        )
     assert lakehouse.count(WEB_SESSION) > 0 and lakehouse.count(HOURLY_TRAFFIC) > 0
     ledger = ops.read(lakehouse, "row_ledger")
     assert pc.sum(ledger.column("rows_in")).as_py() == 3_000
@@ -113,10 +117,12 @@ def test_replay_from_files_gives_the_same_bronze_rows_as_kafka(
 def test_unreachable_broker_is_one_clear_error(lakehouse: Lakehouse) -> None:
     from retail_lakehouse.streaming.broker import free_port
 
-    with pytest.raises(StreamingError, match="cannot reach Kafka at 127.0.0.1:.*lakehouse broker"):
+    with pytest.raises(
+        StreamingError, match=r"cannot reach Kafka at 127\.0\.0\.1:.*lakehouse broker"
+    ):
         consume(lakehouse, f"127.0.0.1:{free_port()}", ConsumeOptions(topic="t", **FAST))
 
 
 def test_missing_topic_says_to_produce_first(broker: LocalBroker, lakehouse: Lakehouse) -> None:
-    with pytest.raises(StreamingError, match="does not exist .* produce events first"):
+    with pytest.raises(StreamingError, match=r"does not exist .* produce events first"):
         consume(lakehouse, broker.bootstrap_servers, ConsumeOptions(topic="t-none", **FAST))
