@@ -5,25 +5,20 @@ with events as (
 ),
 
 deduplicated as (
-    -- An event delivered twice (a producer re-run) counts once; copies are identical.
-    select *
-    from (
-        select
-            event_id,
-            event_type,
-            event_ts,
-            session_id,
-            visitor_id,
-            customer_key,
-            revenue_eur,
-            device,
-            referrer,
-            utm_campaign,
-            country,
-            row_number() over (partition by event_id order by event_ts) as copy_number
-        from events
-    ) as numbered_copies
-    where copy_number = 1
+    -- An event delivered twice (a producer re-run) counts once: its copies are identical.
+    select distinct
+        event_id,
+        event_type,
+        event_ts,
+        session_id,
+        visitor_id,
+        customer_key,
+        revenue_eur,
+        device,
+        referrer,
+        utm_campaign,
+        country
+    from events
 ),
 
 gaps as (
