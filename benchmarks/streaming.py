@@ -38,12 +38,14 @@ from retail_lakehouse.streaming.pipeline import BatchReport
 from retail_lakehouse.streaming.producer import produce_events
 from retail_lakehouse.streaming.sessionize import BRONZE
 
-
 _PRODUCER = """
 import json, sys
-from retail_lakehouse.streaming.generator import MEAN_EVENTS_PER_SESSION, Catalog, ClickstreamGenerator
+from retail_lakehouse.streaming.generator import (
+    MEAN_EVENTS_PER_SESSION, Catalog, ClickstreamGenerator,
+)
 from retail_lakehouse.streaming.producer import produce_events
-servers, topic, rate, seconds, seed = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+servers, topic = sys.argv[1], sys.argv[2]
+rate, seconds, seed = float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 generator = ClickstreamGenerator(Catalog.synthetic(seed=seed), seed=seed,
                                  sessions_per_second=rate / MEAN_EVENTS_PER_SESSION)
 report = produce_events(servers, topic, generator.chunks(int(rate)), rate=rate, duration=seconds)
