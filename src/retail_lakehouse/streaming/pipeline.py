@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,7 +101,7 @@ class ClickstreamPipeline:
         batch_id: str,
         source: str,
         commit: BatchCommit,
-        skip_quarantine: Any = None,
+        skip_quarantine: Callable[[dict[str, Any]], bool] | None = None,
     ) -> BatchReport:
         """Parses ``raw`` and writes every table for it; returns the batch's counts.
 
