@@ -153,28 +153,46 @@ class Sessionizer:
             "create or replace temp table affected as "
             "select session_id, min(event_ts) as first_new from new_events group by session_id"
         )
-        self._bind("existing", self._existing_sessions())
-        self.con.execute(
-            f"""
-            create or replace temp table touched as
-            select e.session_key, e.session_id, e.session_start
-            from existing as e
-            join affected as a on a.session_id = e.session_id
-            where e.session_end >= a.first_new - interval {_minutes(INACTIVITY)} minute
-            """
-        )
-        self.con.execute(
-            """
-            create or replace temp table cutoffs as
-            select a.session_id, least(a.first_new, coalesce(min(t.session_start), a.first_new))
-                as cutoff, count(t.session_key) as touched
-            from affected as a
-            left join touched as t on t.session_id = a.session_id
-            group by a.session_id, a.first_new
-            """
-        )
-        window_events = self._events_to_resessionize(events)
-        sessions = self._run_session_model(window_events)
+        earliest = pc.min(events.column("event_ts")).as_py() - INACTIVITY
+        existing = self._existing_sessions(earliest)
+        if existing is None:
+            sessions = self._run_session_model(events)
+            self.con.execute(
+                "create or replace temp table touched as select '' as session_key, "
+                "cast(null as timestamptz) as session_start where false"
+            )
+        else:
+            self._bind("existing", existing)
+            self.con.execute(
+                f"""
+                create or replace temp table touched as
+                select e.*
+                from existing as e
+                join affected as a on a.session_id = e.session_id
+                where e.session_end >= a.first_new - interval {_minutes(INACTIVITY)} minute
+                """
+            )
+            # fresh: no touched session; extend: every new event is after the session id's
+            # last event (the usual, in-order case); rebuild: a late event in between.
+            self.con.execute(
+                """
+                create or replace temp table cutoffs as
+                select
+                    a.session_id,
+                    least(a.first_new, coalesce(min(t.session_start), a.first_new)) as cutoff,
+                    case
+                        when count(t.session_key) = 0 then 'fresh'
+                        when a.first_new > max(t.session_end) then 'extend'
+                        else 'rebuild'
+                    end as mode
+                from affected as a
+                left join touched as t on t.session_id = a.session_id
+                group by a.session_id, a.first_new
+                """
+            )
+            sessions = self._run_session_model(self._events_to_resessionize())
+            if self._query("select count(*) as n from cutoffs where mode = 'extend'")[0][0].as_py():
+                sessions = self._extend_sessions(sessions)
         result.sessions_written = sessions.num_rows
         touched_keys = self._query("select session_key from touched")
         result.sessions_replaced = touched_keys.num_rows
@@ -210,39 +228,30 @@ class Sessionizer:
         value = pc.max(self.lakehouse.read(WEB_SESSION, ["session_end"]).column(0)).as_py()
         return value if isinstance(value, dt.datetime) else None
 
-    def _existing_sessions(self) -> pa.Table:
-        """Key and span of every session in silver (the caller joins the affected ids).
+    def _existing_sessions(self, earliest_end: dt.datetime) -> pa.Table | None:
+        """The silver sessions ending at or after ``earliest_end`` (the only ones a batch
+        can touch), whole rows; None when silver does not exist yet.
 
-        Read whole rather than filtered by session id: files written by a Delta merge may
-        hold ``string_view`` columns, which a pushed-down string filter cannot compare.
+        Filtered on a timestamp only: files written by a Delta merge may hold
+        ``string_view`` columns, which a pushed-down string filter cannot compare.
         """
         if not self.lakehouse.exists(WEB_SESSION):
-            return pa.schema(
-                [
-                    ("session_key", pa.string()),
-                    ("session_id", pa.string()),
-                    ("session_start", _TS),
-                    ("session_end", _TS),
-                ]
-            ).empty_table()
+            return None
         return self.lakehouse.read(
-            WEB_SESSION, ["session_key", "session_id", "session_start", "session_end"]
+            WEB_SESSION, filter=ds.field("session_end") >= pa.scalar(earliest_end, _TS)
         )
 
-    def _events_to_resessionize(self, new_events: pa.Table) -> pa.Table:
-        """Bronze events of each affected session id at or after its cutoff.
-
-        Session ids without a touched session need no bronze read: their events at or after
-        the cutoff are the new ones (any older one would belong to a touched session).
-        """
-        needs_history = self._query("select session_id, cutoff from cutoffs where touched > 0")
+    def _events_to_resessionize(self) -> pa.Table:
+        """New events of fresh and extended session ids; for rebuilt ones, their bronze
+        events at or after the cutoff (the new events are in bronze already)."""
         fresh = self._query(
             "select n.* from new_events as n join cutoffs as c "
-            "on c.session_id = n.session_id where c.touched = 0"
+            "on c.session_id = n.session_id where c.mode <> 'rebuild'"
         )
-        if needs_history.num_rows == 0:
+        rebuild = self._query("select session_id, cutoff from cutoffs where mode = 'rebuild'")
+        if rebuild.num_rows == 0:
             return fresh
-        earliest = pc.min(needs_history.column("cutoff")).as_py()
+        earliest = pc.min(rebuild.column("cutoff")).as_py()
         history = self.lakehouse.read(
             BRONZE,
             SESSION_INPUT_COLUMNS,
@@ -251,9 +260,64 @@ class Sessionizer:
         self._bind("history", history)
         old = self._query(
             "select h.* from history as h join cutoffs as c on c.session_id = h.session_id "
-            "where c.touched > 0 and h.event_ts >= c.cutoff"
+            "where c.mode = 'rebuild' and h.event_ts >= c.cutoff"
         )
         return pa.concat_tables([fresh, old.cast(fresh.schema)])
+
+    def _extend_sessions(self, computed: pa.Table) -> pa.Table:
+        """For extended session ids, folds the first session of the new events into the
+        touched session they continue (sums add, flags or, the first event's attributes
+        stay): the same row the model gives over all the events, without re-reading them.
+        """
+        self._bind("computed", computed)
+        columns = ", ".join(computed.column_names)
+        return self._query(
+            f"""
+            with ordered as (
+                select
+                    c.*,
+                    m.mode,
+                    row_number() over (partition by c.session_id order by c.session_start)
+                        as new_rank
+                from computed as c
+                join cutoffs as m on m.session_id = c.session_id
+            ),
+
+            folded as (
+                select
+                    t.session_key,
+                    t.session_id,
+                    greatest(t.visitor_id, n.visitor_id) as visitor_id,
+                    case
+                        when t.customer_key is null then n.customer_key
+                        when n.customer_key is null then t.customer_key
+                        else greatest(t.customer_key, n.customer_key)
+                    end as customer_key,
+                    t.session_start,
+                    n.session_end,
+                    t.events + n.events as events,
+                    t.page_views + n.page_views as page_views,
+                    t.product_views + n.product_views as product_views,
+                    t.add_to_cart + n.add_to_cart as add_to_cart,
+                    t.remove_from_cart + n.remove_from_cart as remove_from_cart,
+                    t.reached_checkout or n.reached_checkout as reached_checkout,
+                    t.has_purchase or n.has_purchase as has_purchase,
+                    cast(t.revenue_eur + n.revenue_eur as decimal(18, 2)) as revenue_eur,
+                    t.device,
+                    t.referrer,
+                    t.utm_campaign,
+                    t.country,
+                    false as is_bounce
+                from ordered as n
+                join touched as t on t.session_id = n.session_id
+                where n.mode = 'extend' and n.new_rank = 1
+            )
+
+            select {columns} from ordered where not (mode = 'extend' and new_rank = 1)
+            union all
+            select {columns} from folded
+            """
+        )
 
     def _run_session_model(self, events: pa.Table) -> pa.Table:
         self._bind_table("bronze.clickstream_events", events)
