@@ -23,6 +23,10 @@ class EngineError(LakehouseError):
     """The execution engine could not be started or reached."""
 
 
+class StreamingError(LakehouseError):
+    """The Kafka broker cannot be reached or a stream cannot be consumed as recorded."""
+
+
 class CheckFailed(LakehouseError):
     """A lakehouse check (row conservation, a `fail` expectation) found violations."""
 
