@@ -347,8 +347,11 @@ def mount_commands() -> None:
     """Commands that live beside their logic (catalog and upkeep, data quality)."""
     from retail_lakehouse.quality.cli import dq
     from retail_lakehouse.serving import cli as serving_cli
+    from retail_lakehouse.streaming.cli import broker_command, stream_app
 
     app.command("dq")(dq)
+    app.command("broker")(broker_command)
+    app.add_typer(stream_app, name="stream")
     for name in ("tables", "describe", "docs", "maintain", "serve"):
         app.command(name)(getattr(serving_cli, name))
 

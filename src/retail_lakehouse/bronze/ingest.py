@@ -55,6 +55,9 @@ from retail_lakehouse.bronze.readers import (
 from retail_lakehouse.bronze.typing import TYPE_WORDS, blank_to_null, parse_column
 from retail_lakehouse.errors import LakehouseError, SourceError
 from retail_lakehouse.sources import SOURCE_NAMES
+
+STREAM_FOLDERS = ("clickstream",)
+"""Landing folders read by the stream path (file replay of Kafka events), not by bronze."""
 from retail_lakehouse.sources.contract import Column, Source, TableContract, normalize_header
 from retail_lakehouse.storage import Lakehouse, TableRef
 from retail_lakehouse.storage.delta import sql_string
@@ -378,7 +381,7 @@ def stray_entries(landing: Path, *, run_id: str, at: dt.datetime) -> list[FileRe
     for child in sorted(landing.iterdir()):
         name = display_path(child.name)
         is_dir = child.is_dir() and not child.is_symlink()
-        if is_dir and child.name in SOURCE_NAMES:
+        if is_dir and child.name in (*SOURCE_NAMES, *STREAM_FOLDERS):
             continue  # a source folder (read by its source, when that source is selected)
         reason = skip_reason(child.name)
         if reason is not None:

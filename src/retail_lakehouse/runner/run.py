@@ -38,6 +38,7 @@ from retail_lakehouse.runner.materialize import (
 )
 from retail_lakehouse.runner.project import DEFAULT_MODELS_DIR, Model, Project
 from retail_lakehouse.serving.publish import publish_serving_db
+from retail_lakehouse.streaming.replay import ingest_clickstream_files
 from retail_lakehouse.sources import Source, contract_for_bronze
 from retail_lakehouse.storage import Lakehouse, TableRef
 
@@ -97,6 +98,12 @@ def run_pipeline(
                 progress=lambda message: emit("ingest_file", {"message": message}),
                 options=ingest_options,
             )
+            replayed = ingest_clickstream_files(lakehouse, landing, run_id=run_id)
+            for batch in replayed:
+                emit(
+                    "ingest_file",
+                    {"message": f"clickstream {batch.source}: {batch.rows_out:,} events"},
+                )
             engine.refresh()
             emit("ingest_done", {"report": report.ingest})
         project = Project.load(models_dir, cache=lakehouse.home / "_tmp" / "sql-tables.json")
