@@ -55,9 +55,6 @@ from retail_lakehouse.bronze.readers import (
 from retail_lakehouse.bronze.typing import TYPE_WORDS, blank_to_null, parse_column
 from retail_lakehouse.errors import LakehouseError, SourceError
 from retail_lakehouse.sources import SOURCE_NAMES
-
-STREAM_FOLDERS = ("clickstream",)
-"""Landing folders read by the stream path (file replay of Kafka events), not by bronze."""
 from retail_lakehouse.sources.contract import Column, Source, TableContract, normalize_header
 from retail_lakehouse.storage import Lakehouse, TableRef
 from retail_lakehouse.storage.delta import sql_string
@@ -370,6 +367,10 @@ def ingest_landing(
         record_log(lakehouse, strays, LoadState.from_log(log, ""))
         report.files.extend(r.log for r in strays)
     return report
+
+
+STREAM_FOLDERS = ("clickstream",)
+"""Landing folders read by the stream path (file replay of Kafka events), not by bronze."""
 
 
 def stray_entries(landing: Path, *, run_id: str, at: dt.datetime) -> list[FileResult]:

@@ -38,9 +38,9 @@ from retail_lakehouse.runner.materialize import (
 )
 from retail_lakehouse.runner.project import DEFAULT_MODELS_DIR, Model, Project
 from retail_lakehouse.serving.publish import publish_serving_db
-from retail_lakehouse.streaming.replay import ingest_clickstream_files
 from retail_lakehouse.sources import Source, contract_for_bronze
 from retail_lakehouse.storage import Lakehouse, TableRef
+from retail_lakehouse.streaming.replay import ingest_clickstream_files
 
 EventFn = Callable[[str, dict[str, Any]], None]
 _DONE = ("success", "up_to_date")
