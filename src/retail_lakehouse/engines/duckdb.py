@@ -24,20 +24,14 @@ class DuckDBEngine:
 
     name = "duckdb"
 
-    def __init__(
-        self, lakehouse: Lakehouse, *, threads: int | None = None, sandboxed: bool = False
-    ) -> None:
-        """``sandboxed``: queries see the lakehouse tables only (no files, no network,
-        settings locked) — for SQL typed by a person or sent by a client."""
+    def __init__(self, lakehouse: Lakehouse, *, threads: int | None = None) -> None:
+        """SQL typed by a person or sent by a client goes to ``engines.sandbox`` instead."""
         self.lakehouse = lakehouse
         self.con = duckdb.connect(config={"threads": threads} if threads else {})
         self.con.execute("SET TimeZone = 'UTC'")
         for layer in LAYERS:
             self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
         self.refresh()
-        if sandboxed:
-            self.con.execute("SET enable_external_access = false")
-            self.con.execute("SET lock_configuration = true")
 
     def refresh(self, ref: TableRef | None = None) -> None:
         for table in [ref] if ref else self.lakehouse.tables():
