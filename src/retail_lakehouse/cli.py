@@ -80,9 +80,12 @@ def options(
 
 
 # Piped output (CI logs, `| less`) gets a width that fits table names instead of 80 columns.
-# No emoji codes: a file called `:fire:.csv` is printed as it is named.
-console = Console(width=None if sys.stdout.isatty() else 120, emoji=False)
-errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120, emoji=False)
+# Messages are never wrapped (an error is one line, whatever its length) and emoji codes are
+# not replaced (a file called `:fire:.csv` is printed as it is named).
+console = Console(width=None if sys.stdout.isatty() else 120, soft_wrap=True, emoji=False)
+errors = Console(
+    stderr=True, width=None if sys.stderr.isatty() else 120, soft_wrap=True, emoji=False
+)
 
 
 @contextmanager

@@ -108,6 +108,7 @@ def sandboxed_query(
             "autoload_known_extensions": False,
         }
     )
+    worker: list[threading.Thread] = []
     try:
         con.execute("SET TimeZone = 'UTC'")
         statement = single_select(con, query)
@@ -122,8 +123,12 @@ def sandboxed_query(
         con.execute("SET lock_configuration = true")
         if max_rows is not None:
             statement = f"SELECT * FROM (\n{statement}\n) LIMIT {int(max_rows)}"
-        yield _execute(con, statement, lakehouse, limits)
+        yield _execute(con, statement, lakehouse, limits, worker)
     finally:
+        for thread in worker:
+            if thread.is_alive():  # stopped early (time limit, Ctrl-C, an error printing)
+                con.interrupt()
+                thread.join()
         con.close()
 
 
@@ -271,23 +276,38 @@ def _plain_parquet(table: Any) -> bool:
 
 
 def _execute(
-    con: duckdb.DuckDBPyConnection, sql: str, lakehouse: Lakehouse, limits: QueryLimits
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    lakehouse: Lakehouse,
+    limits: QueryLimits,
+    worker: list[threading.Thread],
 ) -> QueryResult:
     """Runs ``sql`` in a worker thread, so the main thread can stop it: at the time limit,
     or on Ctrl-C (a running DuckDB query does not see Python's SIGINT by itself)."""
     results: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> None:
+        while not stop.is_set():  # a reader that went away must not block the worker
+            try:
+                results.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
     def work() -> None:
         try:
             cursor = con.execute(sql)
-            results.put(("columns", cursor.description or []))
-            while batch := cursor.fetchmany(_BATCH_ROWS):
-                results.put(("rows", batch))
-            results.put(("end", None))
+            put(("columns", cursor.description or []))
+            while not stop.is_set() and (batch := cursor.fetchmany(_BATCH_ROWS)):
+                put(("rows", batch))
+            put(("end", None))
         except BaseException as exc:  # handed to the main thread, which raises it
-            results.put(("error", exc))
+            put(("error", exc))
 
-    threading.Thread(target=work, name="lakehouse-sql", daemon=True).start()
+    thread = threading.Thread(target=work, name="lakehouse-sql", daemon=True)
+    worker.append(thread)
+    thread.start()
     budget = [limits.timeout_s]
 
     def receive() -> tuple[str, Any]:
@@ -295,13 +315,13 @@ def _execute(
         try:
             kind, payload = results.get(timeout=max(budget[0], 0.001))
         except queue.Empty:
-            con.interrupt()
+            stop.set()
             raise QueryLimitExceeded(
                 f"the query ran longer than {limits.timeout_s:g} s and was stopped: narrow it "
                 "(filter, aggregate, --limit) or raise --timeout."
             ) from None
         except KeyboardInterrupt:
-            con.interrupt()
+            stop.set()
             raise
         budget[0] -= time.monotonic() - started  # time spent printing is not the query's
         if kind == "error":
