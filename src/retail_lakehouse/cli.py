@@ -366,9 +366,8 @@ def sql(
 ) -> None:
     """Query the lakehouse with DuckDB SQL, read-only.
 
-    One SELECT; it sees the lakehouse tables it names and nothing else (no file, directory
-    or network access), and is stopped past --timeout and --memory-limit. Piped output
-    keeps every value whole.
+    One SELECT over the tables it names; no file, directory or network access.
+    Stopped past --timeout or --memory-limit. Piped output keeps every value whole.
     """
     from retail_lakehouse.engines.sandbox import QueryLimits, sandboxed_query
     from retail_lakehouse.storage import Lakehouse
