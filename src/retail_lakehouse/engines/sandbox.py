@@ -313,13 +313,21 @@ def _execute(
     def receive() -> tuple[str, Any]:
         started = time.monotonic()
         try:
-            kind, payload = results.get(timeout=max(budget[0], 0.001))
-        except queue.Empty:
-            stop.set()
-            raise QueryLimitExceeded(
-                f"the query ran longer than {limits.timeout_s:g} s and was stopped: narrow it "
-                "(filter, aggregate, --limit) or raise --timeout."
-            ) from None
+            # Short waits: a Ctrl-C the OS hands to a DuckDB thread only reaches Python
+            # between two waits of the main thread, not during one.
+            while True:
+                remaining = budget[0] - (time.monotonic() - started)
+                if remaining <= 0:
+                    stop.set()
+                    raise QueryLimitExceeded(
+                        f"the query ran longer than {limits.timeout_s:g} s and was stopped: "
+                        "narrow it (filter, aggregate, --limit) or raise --timeout."
+                    )
+                try:
+                    kind, payload = results.get(timeout=min(remaining, 0.1))
+                    break
+                except queue.Empty:
+                    continue
         except KeyboardInterrupt:
             stop.set()
             raise
