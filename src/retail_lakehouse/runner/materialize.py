@@ -480,7 +480,24 @@ def write(
     if result.rows_out == 0:
         result.message = "no new rows"
         return lakehouse.version(model.ref)
+    if not any_key_present(engine, model, out_sql):
+        # Only new keys: an append adds files; a merge would rewrite the files it scans.
+        return engine.write(model.ref, out_sql, mode="append", partition_by=model.partition_by)
     return merge_incremental(engine, model, out_sql, columns)
+
+
+def any_key_present(engine: Engine, model: Model, out_sql: str) -> bool:
+    """Whether any row about to be written has a key the table already holds."""
+    keys = model.unique_key
+    if not keys:
+        raise ConfigError(f"{model.path.name}: incremental models need a unique_key.")
+    cols = ", ".join(quote(k) for k in keys)
+    on = " and ".join(f"t.{quote(k)} = s.{quote(k)}" for k in keys)
+    found = engine.query(
+        f"select count(*) as n from (select {cols} from ({out_sql}) as o) as s "
+        f"inner join (select {cols} from {model.ref}) as t on {on}"
+    )
+    return bool(found["n"][0].as_py())
 
 
 def differs_from_table(engine: Engine, model: Model, out_sql: str, columns: Sequence[str]) -> bool:
