@@ -7,29 +7,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import sqlglot
-from sqlglot import exp
 
 from retail_lakehouse import ops
-from retail_lakehouse.engines import Engine
-from retail_lakehouse.errors import ConfigError
 from retail_lakehouse.runner.project import DEFAULT_MODELS_DIR, Model, Project, reads_in_full
 from retail_lakehouse.storage import Lakehouse, TableRef
-
-
-def read_only_query(engine: Engine, query: str) -> pa.Table:
-    """Runs one SELECT (or WITH … SELECT); anything that could change data is refused."""
-    try:
-        statements = sqlglot.parse(query, read="duckdb")
-    except sqlglot.errors.ParseError as exc:
-        raise ConfigError(f"the query does not parse: {exc}") from exc
-    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
-        raise ConfigError("lakehouse sql runs exactly one SELECT statement.")
-    tree = statements[0]
-    for table in tree.find_all(exp.Table):
-        if table.db and table.db not in ("bronze", "silver", "gold", "ops"):
-            raise ConfigError(f"{table.sql()} is not a lakehouse table: use <layer>.<table>.")
-    return engine.query(query)
 
 
 def latest_per_table(table: pa.Table, time_column: str) -> dict[str, dict[str, object]]:

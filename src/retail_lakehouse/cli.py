@@ -299,7 +299,9 @@ def demo(
         f"\n[bold]Done in {time.perf_counter() - started:.1f}s.[/] "
         f"Lakehouse: {safe(settings.home)}\n"
         '  query it:  lakehouse sql "select * from gold.sales_daily order by date desc limit 10"\n'
-        "  check it:  lakehouse check\n"
+        "  check it:  lakehouse check   (data quality: lakehouse dq)\n"
+        "  browse it: lakehouse tables, lakehouse describe gold.customer_360, lakehouse docs\n"
+        f"  BI tools:  {safe(settings.home / 'serve' / 'lakehouse.duckdb')} (DuckDB, read-only)\n"
         f"  logs:      {safe(settings.home / 'ops' / 'logs')}"
     )
     if report.failed:
