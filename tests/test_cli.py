@@ -197,11 +197,14 @@ def test_markup_and_escapes_in_a_file_name_and_its_header_are_printed_inert(
 def test_markup_in_lakehouse_home_is_printed_as_is(
     tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The Delta library cannot use [ ] in a path, so such a home is refused — in one line
+    # that shows the path verbatim instead of crashing rich's markup parser.
     home = tmp_path / "lh[/]x[bold]"
     monkeypatch.setenv("LAKEHOUSE_HOME", str(home))
     result = cli("generate", "--source", "crm")
-    assert result.code == 0, result.err
-    assert f"file(s) in {home}/landing/crm" in result.out.replace("\n", "")
+    assert result.code == 2
+    assert len(result.err_lines) == 1
+    assert f"LAKEHOUSE_HOME '{home}' contains [ ]" in result.err_lines[0]
 
 
 def test_sql_values_with_markup_and_control_characters_are_shown_verbatim(
@@ -348,10 +351,12 @@ def test_a_missing_table_is_named_with_the_tables_that_exist(home: Path, cli: Cl
     assert cli("run").code == 0
     result = cli("sql", "select * from gold.sales_dialy")
     assert result.code == 2
-    assert result.err_lines == [
+    [line] = result.err_lines
+    assert line.startswith(
         "error: gold.sales_dialy does not exist; did you mean gold.sales_daily? tables: "
-        "gold.customer_360, gold.sales_daily (`lakehouse tables` lists them all)."
-    ]
+        "gold.category_perf, "
+    )
+    assert line.endswith("(`lakehouse tables` lists them all).")
     unqualified = cli("sql", "select * from sales_daily")
     assert "did you mean gold.sales_daily?" in unqualified.err
 
@@ -391,7 +396,6 @@ def test_a_misspelt_engine_is_refused_before_any_file_is_written(home: Path, cli
 
 
 def test_tables_lists_what_a_run_built(home: Path, cli: Cli) -> None:
-    assert "no tables in" in cli("tables").out
     assert cli("run").code == 0
     out = cli("tables").out
-    assert "gold.sales_daily" in out and "bronze.online_retail_transactions" in out
+    assert "gold.sales_daily" in out and "silver.fact_order_line" in out
