@@ -39,13 +39,14 @@ def test_sales_daily_matches_the_raw_file(
         lakehouse.home / "landing" / "online_retail", scale=Scale.small, seed=7, fmt=fmt
     )  # type: ignore[arg-type]
     run(duckdb_engine)
-    expected = daily_totals(raw_lines(path))
+    # Days whose only lines are postage, fees or adjustments have no sales_daily row.
+    expected = {d: t for d, t in daily_totals(raw_lines(path)).items() if t.orders or t.returns}
     gold = lakehouse.read(TableRef("gold", "sales_daily")).to_pylist()
     actual: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for row in gold:
         day = actual[str(row["date"])]
         for column in ("orders", "units", "gross_revenue_local", "returns_local"):
-            day[column] += row[column] or 0
+            day[column] += float(row[column] or 0)
     assert set(actual) == set(expected)
     for date, totals in expected.items():
         got = actual[date]
@@ -75,4 +76,6 @@ def test_csv_and_xlsx_of_the_same_data_give_the_same_gold(tmp_path: Path) -> Non
         gold[fmt] = lakehouse.read(TableRef("gold", "sales_daily")).sort_by(
             [("date", "ascending"), ("country_code", "ascending")]
         )
-    assert_same_rows(gold["csv"], gold["xlsx"], name="gold.sales_daily")
+    # _ingested_at says when each lakehouse loaded its file: the only column that may differ.
+    same = {fmt: t.drop_columns(["_ingested_at"]) for fmt, t in gold.items()}
+    assert_same_rows(same["csv"], same["xlsx"], name="gold.sales_daily")

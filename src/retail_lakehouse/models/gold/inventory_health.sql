@@ -67,7 +67,7 @@ select
     cast(coalesce(s.units_sold_90d, 0) as bigint) as units_sold_90d,
     cast(coalesce(s.units_sold_30d, 0) as double) / 30 as avg_daily_units_30d,
     case when coalesce(s.units_sold_30d, 0) > 0
-        then cast(c.on_hand_quantity as double) / (cast(s.units_sold_30d as double) / 30)
+        then cast(c.on_hand_quantity as double) / nullif(cast(s.units_sold_30d as double) / 30, 0)
     end as stock_cover_days,
     s.last_sale_date,
     cast(date_diff('day', s.last_sale_date, c.snapshot_date) as integer) as days_since_last_sale,
@@ -76,7 +76,7 @@ select
     c.on_hand_quantity > 0 and coalesce(s.units_sold_90d, 0) = 0 as is_dead_stock,
     c.on_hand_quantity > 0 and (
         coalesce(s.units_sold_90d, 0) = 0
-        or cast(c.on_hand_quantity as double) / (cast(s.units_sold_90d as double) / 90) > 180
+        or cast(c.on_hand_quantity as double) / nullif(cast(s.units_sold_90d as double) / 90, 0) > 180
     ) as is_slow_mover
 from current_stock as c
 left join sales as s on s.product_key = c.product_key and s.store_key = c.store_key

@@ -34,7 +34,7 @@ select
     to_timestamp(order_datetime) as state_ts,
     clean_order_number as order_number,
     number_of_line_items,
-    coalesce(product_count, 0) as product_count,
+    cast(coalesce(product_count, 0) as integer) as product_count,
     promo_info is not null and trim(promo_info) not in ('', '[]', 'null') as has_promotion,
     _ingested_at,
     _source_file,
