@@ -163,15 +163,19 @@ def test_quality_score_per_layer_is_at_least_95_percent(demo: Outcome) -> None:
         assert score.score >= 0.95, (layer, score)
 
 
-def test_a_null_key_blocks_the_staging_model_and_its_descendants(copy: Path) -> None:
+def test_a_null_key_is_quarantined_and_the_run_goes_on(copy: Path) -> None:
     append_bronze_row(copy, "online_retail_transactions", {"invoice": None})
     outcome = run(copy)
-    assert_blocks(
-        outcome,
-        "silver.stg_online_retail__order_line",
-        "not_null:order_line_key",
-        "silver.fact_order_line",
-    )
+    table = "silver.stg_online_retail__order_line"
+    result = outcome.results(table)["not_null:order_line_key"]
+    assert result["severity"] == "quarantine" and result["failing_rows"] == 1
+    assert not result["passed"]
+    assert outcome.status(table) == "success"  # the other lines are written
+    assert outcome.status("silver.fact_order_line") == "success"
+    quarantined = ops.read(outcome.lakehouse, "quarantine").to_pylist()
+    assert [q["_rule"] for q in quarantined if q["run_id"] == outcome.run_id] == [
+        "not_null:order_line_key"
+    ]
 
 
 def test_a_duplicate_order_line_blocks_the_staging_model(copy: Path) -> None:

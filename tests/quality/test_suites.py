@@ -73,12 +73,36 @@ def test_no_not_null_restates_a_coalesce(model: Model) -> None:
     assert restated == [], f"{model.path.name}: not_null on a coalesced column cannot fail"
 
 
+# Besides duplicate keys: missing FX rates, the calendar, broken money identities and key
+# prefixes that keep two sources' keys apart (docs/quality.md §6).
+MUST_BLOCK = {
+    "fx_rate_found",
+    "rate_positive",
+    "not_null:rate_to_eur",
+    "fx_rate_has_no_gaps",
+    "freight_fx_rate_found",
+    "stock_value_fx_found",
+    "calendar_is_complete",
+    "returns_are_negative",
+    "gross_reconciles_with_order_lines",
+    "customer_key_has_source_prefix",
+    "product_key_has_source_prefix",
+    "store_key_has_source_prefix",
+    "not_null:customer_key",  # dim_customer: a version of nobody
+}
+
+
 def test_fail_is_kept_for_what_must_block() -> None:
-    """Table-level distributions and freshness only warn: demo data is generated once."""
+    """fail: duplicate keys (and NULL grain keys of Python models and gold, which cannot
+    quarantine), missing FX rates, broken money identities; distributions only warn."""
     for model in MODELS:
         for check in suite(model):
             if check.kind in ("freshness", "null_share", "mean_between", "row_count_change"):
                 assert check.severity == "warn", (model.path.name, check.name)
+            if check.severity != "fail" or check.kind == "unique":
+                continue
+            grain_null = check.kind == "not_null" and check.columns[0] in grain(model)
+            assert grain_null or check.name in MUST_BLOCK, (model.path.name, check.name)
 
 
 def test_the_olist_suites_of_seed_004_are_shipped() -> None:
