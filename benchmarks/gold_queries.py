@@ -1,7 +1,7 @@
 """p95 latency of typical dashboard queries on gold, two ways.
 
-1. **engine** — what ``lakehouse sql`` does: a sandboxed DuckDB engine over the Delta
-   tables (Arrow datasets), one read-only query at a time (engine opened once).
+1. **engine** — what ``lakehouse sql`` does: the sandboxed query path
+   (``engines.sandbox.sandboxed_query``), one read-only query at a time.
 2. **served** — a plain DuckDB client on ``$LAKEHOUSE_HOME/serve/lakehouse.duckdb``,
    opened read-only, as DBeaver, R or a BI tool would.
 
@@ -22,8 +22,7 @@ from typing import Any
 
 import duckdb
 
-from retail_lakehouse import checks
-from retail_lakehouse.engines.duckdb import DuckDBEngine
+from retail_lakehouse.engines.sandbox import sandboxed_query
 from retail_lakehouse.serving.publish import publish_serving_db, serving_path
 from retail_lakehouse.storage import Lakehouse
 
@@ -82,12 +81,17 @@ def gold_query_p95(home: Path, *, repeats: int = 30) -> dict[str, Any]:
     served = serving_path(lakehouse)
     if not served.exists():
         publish_serving_db(lakehouse)
-    engine = DuckDBEngine(lakehouse, sandboxed=True)
     con = duckdb.connect(str(served), read_only=True)
+
+    def through_sql(sql: str) -> None:
+        with sandboxed_query(lakehouse, sql) as result:
+            for _batch in result.batches:
+                pass
+
     results: dict[str, Any] = {"goal_ms": GOAL_MS, "queries": {}}
     try:
         for name, sql in QUERIES.items():
-            engine_ms = p95_ms(lambda sql=sql: checks.read_only_query(engine, sql), repeats)
+            engine_ms = p95_ms(lambda sql=sql: through_sql(sql), repeats)
             served_ms = p95_ms(lambda sql=sql: con.sql(sql).to_arrow_table(), repeats)
             results["queries"][name] = {
                 "engine_p95_ms": round(engine_ms, 1),
@@ -96,7 +100,6 @@ def gold_query_p95(home: Path, *, repeats: int = 30) -> dict[str, Any]:
             }
     finally:
         con.close()
-        engine.close()
     return results
 
 

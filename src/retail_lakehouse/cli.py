@@ -1,4 +1,9 @@
-"""``lakehouse`` command line: parse, call, print. All logic lives in the modules it calls."""
+"""``lakehouse`` command line: parse, call, print. All logic lives in the modules it calls.
+
+Start-up is kept small (``lakehouse --help`` and ``lakehouse sql`` answer in ≈ 0.3 s): DuckDB,
+delta-rs, pyarrow, SQLGlot and the runner are imported inside the commands that use them, and
+a test checks that importing this module loads none of them.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +13,47 @@ import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from retail_lakehouse import checks, ops
-from retail_lakehouse.bronze.ingest import IngestOptions
-from retail_lakehouse.engines import Engine, open_engine
-from retail_lakehouse.engines.duckdb import DuckDBEngine
+from retail_lakehouse import __version__
 from retail_lakehouse.errors import LakehouseError
-from retail_lakehouse.logs import JsonLog
-from retail_lakehouse.progress import progress_display
-from retail_lakehouse.runner.run import RunReport, run_pipeline
 from retail_lakehouse.settings import Settings
-from retail_lakehouse.sources import SOURCE_NAMES, Scale, all_sources, get_source
-from retail_lakehouse.storage import Lakehouse
+from retail_lakehouse.sources import SOURCE_NAMES, Scale, get_source
+from retail_lakehouse.terminal import format_value, is_numeric_type, safe, visible
+
+if TYPE_CHECKING:
+    from retail_lakehouse.engines import Engine
+    from retail_lakehouse.engines.sandbox import QueryResult
+    from retail_lakehouse.runner.run import RunReport
+
+
+class EngineName(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class FileFormat(StrEnum):
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+def show_version(value: bool) -> None:
+    if value:
+        console.print(f"retail-lakehouse {__version__}")
+        raise typer.Exit()
+
 
 app = typer.Typer(
     help=(
@@ -36,13 +65,34 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """retail-lakehouse: landing → bronze → silver → gold Delta tables on DuckDB or Spark."""
+
+
 # Piped output (CI logs, `| less`) gets a width that fits table names instead of 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 120)
-errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+# Messages are never wrapped (an error is one line, whatever its length) and emoji codes are
+# not replaced (a file called `:fire:.csv` is printed as it is named).
+console = Console(width=None if sys.stdout.isatty() else 120, soft_wrap=True, emoji=False)
+errors = Console(
+    stderr=True, width=None if sys.stderr.isatty() else 120, soft_wrap=True, emoji=False
+)
 
 
 @contextmanager
 def engine_for(settings: Settings, name: str) -> Iterator[Engine]:
+    from retail_lakehouse.engines import open_engine
+    from retail_lakehouse.storage import Lakehouse
+
     engine = open_engine(
         name,
         Lakehouse(settings.home),
@@ -68,8 +118,9 @@ def generate(
         int, typer.Option(help="shopmetrics: incremental batches after the historical one.")
     ] = 2,
     file_format: Annotated[
-        str, typer.Option("--format", help="online_retail: csv (Kaggle export) or xlsx (UCI).")
-    ] = "csv",
+        FileFormat,
+        typer.Option("--format", help="online_retail: csv (Kaggle export) or xlsx (UCI)."),
+    ] = FileFormat.csv,
 ) -> None:
     """Write demo files of a source into $LAKEHOUSE_HOME/landing/<source>/.
 
@@ -78,11 +129,11 @@ def generate(
     """
     settings = Settings.from_env()
     names = SOURCE_NAMES if source == "all" else (source,)
-    if file_format not in ("csv", "xlsx"):
-        raise LakehouseError(f"--format {file_format!r} is not csv or xlsx.")
+    for name in names:
+        get_source(name)  # an unknown name fails before any file is written
     options: dict[str, dict[str, Any]] = {
         "shopmetrics": {"batches": batches},
-        "online_retail": {"fmt": file_format},
+        "online_retail": {"fmt": file_format.value},
     }
     generate_sources(settings, names, scale=scale, seed=seed, options=options)
 
@@ -105,7 +156,7 @@ def generate_sources(
                 settings.landing / name, scale=scale, seed=seed, **(options or {}).get(name, {})
             )
         console.print(
-            f"[green]✓[/] {name}: {len(paths)} file(s) in {settings.landing / name} "
+            f"[green]✓[/] {name}: {len(paths)} file(s) in {safe(settings.landing / name)} "
             f"({time.perf_counter() - started:.1f}s)"
         )
 
@@ -113,7 +164,10 @@ def generate_sources(
 @app.command()
 def run(
     engine: Annotated[
-        str | None, typer.Option(help="duckdb (embedded, default) or spark (Spark Connect).")
+        EngineName | None,
+        typer.Option(
+            help="duckdb (embedded) or spark (Spark Connect); default $LAKEHOUSE_ENGINE or duckdb."
+        ),
     ] = None,
     select: Annotated[
         str | None,
@@ -135,7 +189,8 @@ def run(
     Sail server is started for the run.
     """
     settings = Settings.from_env()
-    report = execute_run(settings, engine or settings.engine, select, full_refresh, skip_ingest)
+    engine_name = engine.value if engine else settings.engine
+    report = execute_run(settings, engine_name, select, full_refresh, skip_ingest)
     print_run(report)
     if report.failed:
         raise typer.Exit(1)
@@ -144,6 +199,13 @@ def run(
 def execute_run(
     settings: Settings, engine_name: str, select: str | None, full_refresh: bool, skip_ingest: bool
 ) -> RunReport:
+    from retail_lakehouse import ops
+    from retail_lakehouse.bronze.ingest import IngestOptions
+    from retail_lakehouse.logs import JsonLog
+    from retail_lakehouse.progress import progress_display
+    from retail_lakehouse.runner.run import run_pipeline
+    from retail_lakehouse.sources import all_sources
+
     settings.check_writable()
     run_id = ops.new_run_id()
     log = JsonLog(settings.home / "ops" / "logs", run_id)
@@ -156,13 +218,13 @@ def execute_run(
         def on_event(kind: str, data: dict[str, Any]) -> None:
             log.event(kind, data)
             if kind == "ingest_file":
-                progress.update(task, description=f"ingesting {data['message']}")
+                progress.update(task, description=f"ingesting {safe(data['message'])}")
             elif kind == "models_start":
                 progress.update(
                     task, description="building models", total=data["count"], completed=0
                 )
             elif kind == "model_done":
-                progress.update(task, advance=1, description=f"built {data['table_name']}")
+                progress.update(task, advance=1, description=f"built {safe(data['table_name'])}")
 
         return run_pipeline(
             engine,
@@ -187,13 +249,15 @@ def print_run(report: RunReport) -> None:
         )
         for f in ing.files:
             if f["status"] == "rejected":
-                errors.print(f"[red]rejected[/] {f['file']}: {f['message']}")
+                errors.print(f"[red]rejected[/] {safe(f['file'])}: {safe(f['message'])}")
         if ing.quarantined:
             console.print(
                 "  quarantined rows, with file, line and reason: lakehouse sql "
                 '"select _source_file, _source_line, _rule, _reason from ops.quarantine"'
             )
-    table = Table(title=f"run {report.run_id} on {report.engine} ({report.seconds:.1f}s)")
+    table = Table(
+        title=f"run {safe(report.run_id)} on {safe(report.engine)} ({report.seconds:.1f}s)"
+    )
     for column in ("model", "status", "rows in", "rows out", "version", "seconds"):
         table.add_column(column, justify="right" if column not in ("model", "status") else "left")
     for m in report.models:
@@ -201,8 +265,8 @@ def print_run(report: RunReport) -> None:
             m["status"], "yellow"
         )
         table.add_row(
-            m["table_name"],
-            f"[{colour}]{m['status']}[/]",
+            Text(visible(m["table_name"])),
+            Text(visible(m["status"]), style=colour),
             fmt(m["rows_in"]),
             fmt(m["rows_out"]),
             fmt(m["delta_version"]),
@@ -210,7 +274,7 @@ def print_run(report: RunReport) -> None:
         )
     console.print(table)
     for m in report.failed:
-        errors.print(f"[red]failed[/] {m['table_name']}: {m['message']}")
+        errors.print(f"[red]failed[/] {safe(m['table_name'])}: {safe(m['message'])}")
 
 
 def fmt(value: Any) -> str:
@@ -219,80 +283,163 @@ def fmt(value: Any) -> str:
 
 @app.command()
 def demo(
-    engine: Annotated[str, typer.Option(help="duckdb or spark.")] = "duckdb",
+    engine: Annotated[
+        EngineName, typer.Option(help="duckdb (embedded) or spark (Spark Connect).")
+    ] = EngineName.duckdb,
     seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 42,
 ) -> None:
     """Generate small demo data for every source, run the pipeline, and show what appeared."""
     settings = Settings.from_env()
     started = time.perf_counter()
     generate_sources(settings, SOURCE_NAMES, scale=Scale.small, seed=seed)
-    report = execute_run(settings, engine, None, False, False)
+    report = execute_run(settings, engine.value, None, False, False)
     print_run(report)
-    print_tables(Lakehouse(settings.home))
+    print_tables(settings)
     console.print(
-        f"\n[bold]Done in {time.perf_counter() - started:.1f}s.[/] Lakehouse: {settings.home}\n"
+        f"\n[bold]Done in {time.perf_counter() - started:.1f}s.[/] "
+        f"Lakehouse: {safe(settings.home)}\n"
         '  query it:  lakehouse sql "select * from gold.sales_daily order by date desc limit 10"\n'
-        "  check it:  lakehouse check\n"
-        f"  logs:      {settings.home / 'ops' / 'logs'}"
+        "  check it:  lakehouse check   (data quality: lakehouse dq)\n"
+        "  browse it: lakehouse tables, lakehouse describe gold.customer_360, lakehouse docs\n"
+        f"  BI tools:  {safe(settings.home / 'serve' / 'lakehouse.duckdb')} (DuckDB, read-only)\n"
+        f"  logs:      {safe(settings.home / 'ops' / 'logs')}"
     )
     if report.failed:
         raise typer.Exit(1)
 
 
-def print_tables(lakehouse: Lakehouse) -> None:
+def print_tables(settings: Settings) -> None:
+    from retail_lakehouse.storage import Lakehouse
+
+    lakehouse = Lakehouse(settings.home)
+    refs = lakehouse.tables()
+    if not refs:
+        console.print(
+            f"no tables in {safe(settings.home)} yet: run `lakehouse run` (or `lakehouse demo`)."
+        )
+        return
     table = Table(title="tables")
     table.add_column("table")
     table.add_column("rows", justify="right")
     table.add_column("version", justify="right")
     table.add_column("path")
-    for ref in lakehouse.tables():
+    for ref in refs:
         table.add_row(
             str(ref),
             f"{lakehouse.count(ref):,}",
             str(lakehouse.version(ref)),
-            str(lakehouse.path(ref)),
+            Text(visible(lakehouse.path(ref))),
         )
     console.print(table)
 
 
 @app.command()
 def sql(
-    query: Annotated[str, typer.Argument(help="A SELECT over bronze.*, silver.*, gold.*, ops.*.")],
-    format: Annotated[str, typer.Option(help="table, csv or json (one JSON array).")] = "table",
-    limit: Annotated[int, typer.Option(help="Rows shown in table format.")] = 100,
+    query: Annotated[
+        str, typer.Argument(help="One SELECT over bronze.*, silver.*, gold.*, ops.* tables.")
+    ],
+    output: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format",
+            help="table (aligned, for reading), csv (header + rows) or json (one array).",
+        ),
+    ] = OutputFormat.table,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            show_default="100 for table, all rows for csv and json",
+            help="At most this many rows; applied inside the query, so it stays cheap.",
+        ),
+    ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            min=0.001,
+            envvar="LAKEHOUSE_SQL_TIMEOUT",
+            help="Seconds the query may run before it is stopped.",
+        ),
+    ] = 60.0,
+    memory_limit: Annotated[
+        str,
+        typer.Option(
+            envvar="LAKEHOUSE_SQL_MEMORY_LIMIT",
+            help="Memory the query may use (e.g. 512MB, 2GB); past it the query stops.",
+        ),
+    ] = "1GB",
 ) -> None:
-    """Query any table of the lakehouse with DuckDB SQL (read-only).
+    """Query the lakehouse with DuckDB SQL, read-only.
 
-    One SELECT; it sees the lakehouse tables and nothing else (no file or network access).
+    One SELECT over the tables it names; no file, directory or network access.
+    Stopped past --timeout or --memory-limit. Piped output keeps every value whole.
     """
+    from retail_lakehouse.engines.sandbox import QueryLimits, sandboxed_query
+    from retail_lakehouse.storage import Lakehouse
+
     settings = Settings.from_env()
-    if format not in ("table", "csv", "json"):
-        raise LakehouseError(f"--format {format!r} is not one of table, csv, json.")
-    engine = DuckDBEngine(Lakehouse(settings.home), sandboxed=True)
-    try:
-        result = checks.read_only_query(engine, query)
-    finally:
-        engine.close()
-    if format == "json":
-        sys.stdout.write(json.dumps(result.to_pylist(), default=str, ensure_ascii=False) + "\n")
-    elif format == "csv":
-        import pyarrow.csv as pacsv
-
-        sink = sys.stdout.buffer
-        pacsv.write_csv(result, sink)
-    else:
-        table = Table()
-        for name in result.column_names:
-            table.add_column(name)
-        for row in result.slice(0, limit).to_pylist():
-            table.add_row(*(fmt_cell(v) for v in row.values()))
-        console.print(table)
-        if result.num_rows > limit:
-            console.print(f"({result.num_rows:,} rows, {limit} shown; use --limit or --format csv)")
+    limits = QueryLimits(timeout_s=timeout, memory_limit=memory_limit)
+    shown = limit if limit is not None else (100 if output is OutputFormat.table else None)
+    # One row past the limit tells the table view whether rows were left out.
+    max_rows = shown + 1 if output is OutputFormat.table and shown is not None else shown
+    with sandboxed_query(
+        Lakehouse(settings.home), query, max_rows=max_rows, limits=limits
+    ) as result:
+        if output is OutputFormat.json:
+            write_json(result)
+        elif output is OutputFormat.csv:
+            write_csv(result)
+        else:
+            print_result(result, shown)
 
 
-def fmt_cell(value: Any) -> str:
-    return "NULL" if value is None else str(value)
+def write_json(result: QueryResult) -> None:
+    """One JSON array of objects, written a batch at a time."""
+    out = sys.stdout
+    out.write("[")
+    first = True
+    for batch in result.batches:
+        for row in batch:
+            out.write(
+                ("" if first else ",\n")
+                + json.dumps(
+                    dict(zip(result.columns, row, strict=True)), default=str, ensure_ascii=False
+                )
+            )
+            first = False
+    out.write("]\n")
+
+
+def write_csv(result: QueryResult) -> None:
+    """RFC 4180 CSV: a header line, then every value whole (floats at full precision)."""
+    import csv
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(result.columns)
+    for batch in result.batches:
+        writer.writerows(batch)
+
+
+def print_result(result: QueryResult, shown: int | None) -> None:
+    """An aligned table: numbers right-aligned, NULL spelled out, control characters
+    visible. On a terminal long values are cut to fit; piped, every value is whole."""
+    rows = [row for batch in result.batches for row in batch]
+    more = shown is not None and len(rows) > shown
+    rows = rows[:shown] if more else rows
+    table = Table()
+    for name, kind in zip(result.columns, result.types, strict=True):
+        table.add_column(Text(visible(name)), justify="right" if is_numeric_type(kind) else "left")
+    for row in rows:
+        table.add_row(*(Text(format_value(v)) for v in row))
+    target = console
+    if not console.is_terminal:
+        # Rich cuts cells to the console width (`gros…`); piped output gets the width the
+        # table needs instead.
+        width = console.measure(table, options=console.options.update(width=10**6)).maximum
+        target = Console(width=max(width, 20), emoji=False, highlight=False)
+    target.print(table)
+    if more:
+        console.print(f"(first {shown} rows shown; use --limit N or --format csv for more)")
 
 
 @app.command()
@@ -319,7 +466,7 @@ def sources(
             for c in contract.columns:
                 aliases = f" (or {', '.join(c.aliases)})" if c.aliases else ""
                 table.add_row(
-                    c.source_header + aliases,
+                    Text(visible(c.source_header + aliases)),
                     c.name,
                     c.type,
                     "yes" if c.required else "no",
@@ -333,44 +480,141 @@ def sources(
 @app.command()
 def check() -> None:
     """Verify row conservation and `fail` expectations; exit 1 and say why if violated."""
+    from retail_lakehouse import checks
+    from retail_lakehouse.storage import Lakehouse
+
     settings = Settings.from_env()
-    lakehouse = Lakehouse(settings.home)
-    problems = checks.check_lakehouse(lakehouse)
+    problems = checks.check_lakehouse(Lakehouse(settings.home))
     if problems:
         for p in problems:
-            errors.print(f"[red]✗[/] {p}")
+            errors.print(f"[red]✗[/] {safe(p)}")
         raise typer.Exit(1)
     console.print("[green]✓[/] row conservation holds and no `fail` expectation failed")
 
 
-def mount_commands() -> None:
-    """Commands that live beside their logic (catalog and upkeep, data quality)."""
-    from retail_lakehouse.quality.cli import dq
-    from retail_lakehouse.serving import cli as serving_cli
-    from retail_lakehouse.streaming.cli import broker_command, stream_app
+#: Commands that live beside their logic, imported only when run (keeps --help fast):
+#: name → (module, attribute: a command function or a Typer app, one-line help).
+EXTENSIONS: dict[str, tuple[str, str, str]] = {
+    "dq": (
+        "retail_lakehouse.quality.cli",
+        "dq",
+        "Data quality: pass rate per table, failing rules with samples, trends, quality score"
+        " per layer; --html writes a self-contained report.",
+    ),
+    "tables": (
+        "retail_lakehouse.serving.cli",
+        "tables",
+        "List silver and gold tables with row counts and descriptions.",
+    ),
+    "describe": (
+        "retail_lakehouse.serving.cli",
+        "describe",
+        "Show a table's columns (type, description), grain, key, owner and lineage.",
+    ),
+    "docs": (
+        "retail_lakehouse.serving.cli",
+        "docs",
+        "Write a self-contained HTML catalog: tables, columns, owners, lineage, KPI and RFM.",
+    ),
+    "maintain": (
+        "retail_lakehouse.serving.cli",
+        "maintain",
+        "Compact small files and vacuum unreferenced ones in every table (not during a run).",
+    ),
+    "serve": (
+        "retail_lakehouse.serving.cli",
+        "serve",
+        "(Re)write $LAKEHOUSE_HOME/serve/lakehouse.duckdb with every gold table.",
+    ),
+    "broker": (
+        "retail_lakehouse.streaming.cli",
+        "broker_command",
+        "Run a local Kafka-compatible broker (Tansu) on loopback until stopped.",
+    ),
+    "stream": (
+        "retail_lakehouse.streaming.cli",
+        "stream_app",
+        "Clickstream: `stream produce` events to Kafka, `stream consume` them into the "
+        "lakehouse exactly once.",
+    ),
+}
 
-    app.command("dq")(dq)
-    app.command("broker")(broker_command)
-    app.add_typer(stream_app, name="stream")
-    for name in ("tables", "describe", "docs", "maintain", "serve"):
-        app.command(name)(getattr(serving_cli, name))
+
+def run_extension(name: str, args: list[str]) -> None:
+    """Imports an extension command and runs it with the arguments given after its name."""
+    import importlib
+
+    import typer.main
+
+    module, attribute, _help = EXTENSIONS[name]
+    target = getattr(importlib.import_module(module), attribute)
+    if not isinstance(target, typer.Typer):
+        single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+        single.command(name)(target)
+        target = single
+    typer.main.get_command(target).main(args=args, prog_name=f"lakehouse {name}")
 
 
-mount_commands()
+def mount_extensions() -> None:
+    for name, (_module, _attribute, help_text) in EXTENSIONS.items():
+
+        def stub(ctx: typer.Context, _name: str = name) -> None:
+            run_extension(_name, list(ctx.args))
+
+        app.command(
+            name,
+            help=help_text,
+            context_settings={
+                "allow_extra_args": True,
+                "ignore_unknown_options": True,
+                "help_option_names": [],
+            },
+            add_help_option=False,
+        )(stub)
+
+
+mount_extensions()
 
 
 def main() -> None:
-    """Entry point: errors become one line and an exit code (LAKEHOUSE_DEBUG=1 shows more)."""
+    """Entry point: errors become one line and an exit code (LAKEHOUSE_DEBUG=1 shows more).
+
+    Exit codes: 0 done, 1 a check or model failed, 2 a usage or lakehouse error (the line
+    says what to do), 3 an unexpected error, 130 interrupted (Ctrl-C).
+    """
     try:
         app()
+    except SystemExit as exc:
+        # Typer turns Ctrl-C inside a command into exit 130 without a word.
+        if exc.code == 130:
+            print_interrupted()
+        raise
+    except KeyboardInterrupt:
+        print_interrupted()
+        sys.exit(130)
     except LakehouseError as exc:
-        errors.print(f"[red]error:[/] {exc}")
+        errors.print(f"[red]error:[/] {safe(exc)}")
         sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        # `lakehouse sql ... | head`: the reader has what it wanted.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
     except Exception as exc:
         if os.environ.get("LAKEHOUSE_DEBUG"):
             raise
         errors.print(
-            f"[red]unexpected error:[/] {type(exc).__name__}: {exc}\n"
+            f"[red]unexpected error:[/] {safe(type(exc).__name__)}: {safe(exc)}\n"
             "Re-run with LAKEHOUSE_DEBUG=1 for the traceback, and please report it."
         )
         sys.exit(3)
+
+
+def print_interrupted() -> None:
+    errors.print(
+        "[yellow]interrupted:[/] stopped; every table write is one Delta commit, so nothing is "
+        "half-written. Run the command again to finish."
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -31,3 +31,11 @@ class CheckFailed(LakehouseError):
     """A lakehouse check (row conservation, a `fail` expectation) found violations."""
 
     exit_code = 1
+
+
+class QueryError(LakehouseError):
+    """A query typed by a person cannot run as given (syntax, unknown table, not a SELECT)."""
+
+
+class QueryLimitExceeded(QueryError):
+    """A sandboxed query ran past its time limit or memory cap and was stopped."""

@@ -61,6 +61,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("rows_out", pa.int64()),
             ("rows_quarantined", pa.int64()),
             ("rows_dropped", pa.int64()),
+            ("rows_new", pa.int64()),
             ("dropped_by_rule", pa.string()),
             ("table_version", pa.int64()),
             ("recorded_at", _TS),

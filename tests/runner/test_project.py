@@ -89,7 +89,9 @@ def test_conformed_models_read_unions_not_a_source_staging_model(project: Projec
     from retail_lakehouse.sources import SOURCE_NAMES
 
     for model in project.models.values():
-        if model.source is not None or model.sql is None:
+        # gold.raw_vs_silver compares each source's raw bronze with silver: naming them is
+        # its purpose; every other model outside a staging folder is source-agnostic.
+        if model.source is not None or model.sql is None or model.ref.name == "raw_vs_silver":
             continue
         assert not any(ref.name.startswith("stg_") for ref in model.depends_on), model.ref
         named = [s for s in SOURCE_NAMES if f"'{s}" in model.sql or f"{s}:" in model.sql]

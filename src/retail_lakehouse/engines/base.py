@@ -7,11 +7,12 @@ Every SQL string given to an engine is portable SQL in the DuckDB dialect that n
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, Protocol
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from retail_lakehouse.storage import Lakehouse, MergeSpec, TableRef
+
+if TYPE_CHECKING:
+    import pyarrow as pa  # annotations only: importing engines stays cheap for `lakehouse sql`
 
 WriteMode = Literal["overwrite", "append"]
 

@@ -30,11 +30,9 @@ class DuckDBEngine:
         lakehouse: Lakehouse,
         *,
         threads: int | None = None,
-        sandboxed: bool = False,
         memory_limit: str | None = None,
     ) -> None:
-        """``sandboxed``: queries see the lakehouse tables only (no files, no network,
-        settings locked) — for SQL typed by a person or sent by a client.
+        """SQL typed by a person or sent by a client goes to ``engines.sandbox`` instead.
         ``memory_limit``: DuckDB's buffer limit; larger intermediate results spill to
         ``<home>/_tmp/duckdb``."""
         self.lakehouse = lakehouse
@@ -51,9 +49,6 @@ class DuckDBEngine:
         for layer in LAYERS:
             self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
         self.refresh()
-        if sandboxed:
-            self.con.execute("SET enable_external_access = false")
-            self.con.execute("SET lock_configuration = true")
 
     def refresh(self, ref: TableRef | None = None) -> None:
         """Points each view at its table's latest version (only tables that changed)."""

@@ -71,6 +71,9 @@ class BuildResult:
     """``full`` (the table was rewritten) or ``incremental`` (new rows merged)."""
     watermark: str | None = None
     """Highest watermark among the rows this build read (ISO text), kept in ``ops.runs``."""
+    rows_new: int | None = None
+    """Rows read for the first time (past the watermark); rows_in also counts rows the SQL
+    re-read to recompute what they touch. Conservation sums rows_new."""
     dq_table: dict[str, Any] | None = None
     """The build's ``ops.dq_tables`` record (rows checked/valid, DQ seconds)."""
 
@@ -296,10 +299,15 @@ def build_model(
     try:
         result = account_rows(engine, model, where if not uses_since else None, full=full)
         result.mode = "full" if full else "incremental"
+        result.rows_new = result.rows_in
         if incremental is not None and incremental.watermark in columns:
             wm = quote(incremental.watermark)
-            seen = engine.query(f"select max({wm}) as wm from {STAGE}")["wm"][0].as_py()
-            result.watermark = format_watermark(seen if seen is not None else since)
+            seen = engine.query(
+                f"select max({wm}) as wm, count(case when {wm} > {sql_literal(since)} "
+                f"then 1 end) as new from {STAGE}"
+            ).to_pylist()[0]
+            result.watermark = format_watermark(seen["wm"] if seen["wm"] is not None else since)
+            result.rows_new = int(seen["new"])
         result.quarantine = quarantined_records(engine, model, run_id)
         data_columns = [c for c in columns if c not in CONTROL]
         out_sql = (
@@ -472,7 +480,24 @@ def write(
     if result.rows_out == 0:
         result.message = "no new rows"
         return lakehouse.version(model.ref)
+    if not any_key_present(engine, model, out_sql):
+        # Only new keys: an append adds files; a merge would rewrite the files it scans.
+        return engine.write(model.ref, out_sql, mode="append", partition_by=model.partition_by)
     return merge_incremental(engine, model, out_sql, columns)
+
+
+def any_key_present(engine: Engine, model: Model, out_sql: str) -> bool:
+    """Whether any row about to be written has a key the table already holds."""
+    keys = model.unique_key
+    if not keys:
+        raise ConfigError(f"{model.path.name}: incremental models need a unique_key.")
+    cols = ", ".join(quote(k) for k in keys)
+    on = " and ".join(f"t.{quote(k)} = s.{quote(k)}" for k in keys)
+    found = engine.query(
+        f"select count(*) as n from (select {cols} from ({out_sql}) as o) as s "
+        f"inner join (select {cols} from {model.ref}) as t on {on}"
+    )
+    return bool(found["n"][0].as_py())
 
 
 def differs_from_table(engine: Engine, model: Model, out_sql: str, columns: Sequence[str]) -> bool:
@@ -492,14 +517,13 @@ def differs_from_table(engine: Engine, model: Model, out_sql: str, columns: Sequ
 
 def merge_incremental(engine: Engine, model: Model, out_sql: str, columns: Sequence[str]) -> int:
     """Upserts the new rows on ``unique_key``. A matched row is rewritten only when a value
-    (other than the watermark) differs, so re-reading unchanged rows rewrites no file and
-    downstream models see no change."""
+    differs, so re-reading unchanged rows (a crash re-run) rewrites no file and downstream
+    models see no change."""
     keys = model.unique_key
     if not keys:
         raise ConfigError(f"{model.path.name}: incremental models need a unique_key.")
     incremental = model.incremental
-    watermark = incremental.watermark if incremental else None
-    compared = [c for c in columns if c not in keys and c != watermark]
+    compared = [c for c in columns if c not in keys]
     differs = " or ".join(
         f"(target.{quote(c)} is distinct from source.{quote(c)})" for c in compared
     )
@@ -635,6 +659,7 @@ def ledger_record(model: TableRef, result: BuildResult, run_id: str) -> dict[str
         "rows_out": result.rows_out,
         "rows_quarantined": result.rows_quarantined,
         "rows_dropped": result.rows_dropped,
+        "rows_new": result.rows_new,
         "dropped_by_rule": json.dumps(result.dropped_by_rule, sort_keys=True),
         "table_version": result.version,
         "recorded_at": ops.utc_now(),

@@ -274,6 +274,20 @@ def find_driving(tree: Any) -> set[TableRef]:
     return found
 
 
+def reads_in_full(sql: str, table: TableRef) -> bool:
+    """Whether the SQL also reads ``table`` without a ``:since`` filter: it re-derives the
+    keys new rows touch from all their rows (so its rows_in counts old rows again)."""
+    tree = parse_sql(sql)
+    for node in tree.find_all(exp.Table):
+        if node.db != table.layer or node.name != table.name:
+            continue
+        select = node.find_ancestor(exp.Select)
+        where = select.args.get("where") if select is not None else None
+        if where is None or not any(p.name == SINCE for p in where.find_all(exp.Placeholder)):
+            return True
+    return False
+
+
 def load_sql_cache(path: Path) -> None:
     """Fills the parse cache from ``path`` (JSON written by :func:`save_sql_cache`): parsing
     every model with SQLGlot costs about a second per run otherwise."""

@@ -11,14 +11,18 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-import pyarrow as pa
-import pyarrow.dataset as ds
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
 from retail_lakehouse.errors import ConfigError
+
+if TYPE_CHECKING:
+    # Imported where used: pyarrow costs ~0.5 s at start-up, and `lakehouse sql` and
+    # `lakehouse --help` must not pay it (tests/test_cli.py guards this).
+    import pyarrow as pa
+    import pyarrow.dataset as ds
 
 LAYERS = ("bronze", "silver", "gold", "ops")
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,127}$")
@@ -418,6 +422,8 @@ def delta_compatible(schema: pa.Schema) -> pa.Schema:
     Naive timestamps become UTC timestamps (Delta's ``timestamp``; ``timestamp_ntz`` needs a
     table feature not every reader has), views become plain strings.
     """
+    import pyarrow as pa
+
     fields = []
     for f in schema:
         t = f.type
