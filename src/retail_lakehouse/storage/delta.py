@@ -192,6 +192,8 @@ class Lakehouse:
         has not seen yet. Files rewritten since (a predicate overwrite, a compaction) count
         as added, so a reader may see some rows again but never misses one.
         """
+        import pyarrow.dataset as ds  # here, not at import: `lakehouse sql` must not pay for it
+
         table = self.table(ref)
         current = table.to_pyarrow_dataset()
         if version is None:
@@ -309,6 +311,8 @@ class Lakehouse:
         ``key IN (…)`` predicate costs seconds, the merge tens of milliseconds.
         Returns the new version.
         """
+        import pyarrow as pa  # here, not at import: `lakehouse sql` must not pay for it
+
         columns = data.column_names
         removed = sorted(set(remove) - set(data.column(key).to_pylist()))
         flag = "__lakehouse_remove"
