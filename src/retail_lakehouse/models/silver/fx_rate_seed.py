@@ -22,7 +22,7 @@ FIRST_DAY = dt.date(2005, 1, 1)
 LAST_DAY = dt.date(2035, 12, 31)
 RATE_TYPE = pa.decimal128(16, 12)
 SEED_LOADED_AT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-_QUANTUM = Decimal("1e-12")
+_QUANTUM = Decimal("0.000000000001")
 
 
 def rate_to_eur(units_per_eur: str) -> Decimal:
