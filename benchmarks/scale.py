@@ -115,7 +115,9 @@ select day, orders, units, gross, returns, gross - returns as net from daily ord
 YARDSTICK_SCRIPT = """
 import json, sys, duckdb
 sql, files = sys.argv[1], sys.argv[2:]
-rows = duckdb.connect().execute(sql, {"files": files}).fetchall()
+con = duckdb.connect()
+con.execute("set enable_progress_bar = false")
+rows = con.execute(sql, {"files": files}).fetchall()
 print(json.dumps({"days": len(rows), "orders": sum(r[1] for r in rows),
                   "units": sum(r[2] for r in rows), "net": sum(r[5] for r in rows)}))
 """
@@ -396,6 +398,17 @@ def run_yardstick(files: Sequence[Path], log: Path, timeout: float | None) -> Ch
     return measure(argv, child_env(None), log, timeout)
 
 
+def yardstick_totals(child: Child) -> dict[str, Any] | None:
+    """The totals the yardstick printed (its last JSON line)."""
+    for line in reversed(child.stdout.splitlines()) if child.ok else []:
+        if line.startswith("{"):
+            try:
+                return dict(json.loads(line))
+            except ValueError:
+                return None
+    return None
+
+
 # --------------------------------------------------------------------------- ops records
 
 
@@ -556,8 +569,7 @@ def bench_scale(scale: str, cache: Path, root: Path, args: argparse.Namespace) -
         figures.pipeline = lakehouse_run(home, work / "pipeline.log", timeout)
         say(f"{scale}: yardstick again")
         figures.yardstick.append(run_yardstick(csvs, work / "yardstick-2.log", timeout))
-        if figures.yardstick[-1].ok:
-            figures.yardstick_result = json.loads(figures.yardstick[-1].stdout.splitlines()[-1])
+        figures.yardstick_result = yardstick_totals(figures.yardstick[-1])
         gold = gold_totals(home)
         if gold is not None and figures.yardstick_result:
             keys = ("days", "orders", "units")
@@ -981,10 +993,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"data {cache}"
     )
     results: list[ScaleFigures] = []
+    crashed: list[str] = []
     clock = time.perf_counter()
     try:
         for scale in args.scales:
-            figures = bench_scale(scale, cache, root, args)
+            try:
+                figures = bench_scale(scale, cache, root, args)
+            except Exception:  # the other scales' figures still count
+                console.print_exception()
+                crashed.append(scale)
+                continue
             results.append(figures)
             p = figures.pipeline
             say(
@@ -1009,6 +1027,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "environment": env,
             "yardstick_sql": YARDSTICK_SQL,
             "scales": [to_json(r) for r in results],
+            "crashed": crashed,
         }
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
@@ -1017,7 +1036,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             shutil.rmtree(root, ignore_errors=True)
         console.print(f"\n[bold]Done in {total:.0f}s.[/] Figures: {out}")
-    return 1 if any(r.failed for r in results) else 0
+    return 1 if crashed or any(r.failed for r in results) else 0
 
 
 if __name__ == "__main__":
