@@ -923,6 +923,30 @@ def to_json(value: Any) -> Any:
     return value
 
 
+def save(
+    out: Path,
+    started_at: dt.datetime,
+    seconds: float,
+    argv: Sequence[str] | None,
+    env: dict[str, Any],
+    results: Sequence[ScaleFigures],
+    crashed: Sequence[str],
+) -> None:
+    """Writes the figures so far (after each scale, so a killed run keeps what it measured)."""
+    document = {
+        "started_at": started_at.isoformat(),
+        "seconds": round(seconds, 1),
+        "argv": sys.argv[1:] if argv is None else list(argv),
+        "load_average_end": os.getloadavg(),
+        "environment": env,
+        "yardstick_sql": YARDSTICK_SQL,
+        "scales": [to_json(r) for r in results],
+        "crashed": list(crashed),
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="benchmarks/scale.py",
@@ -1004,6 +1028,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 crashed.append(scale)
                 continue
             results.append(figures)
+            save(out, started_at, time.perf_counter() - clock, argv, env, results, crashed)
             p = figures.pipeline
             say(
                 f"[green]✓[/] {scale}: pipeline {fmt(p.child.seconds if p else None)}s, "
@@ -1019,18 +1044,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print_limits(results)
             print_goals(results)
             print_findings(results)
-        document = {
-            "started_at": started_at.isoformat(),
-            "seconds": round(total, 1),
-            "argv": sys.argv[1:] if argv is None else list(argv),
-            "load_average_end": os.getloadavg(),
-            "environment": env,
-            "yardstick_sql": YARDSTICK_SQL,
-            "scales": [to_json(r) for r in results],
-            "crashed": crashed,
-        }
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
+        save(out, started_at, total, argv, env, results, crashed)
         if args.keep:
             console.print(f"kept {root}")
         else:
