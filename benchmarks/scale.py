@@ -33,6 +33,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -374,6 +375,11 @@ def measure(argv: Sequence[str], env: dict[str, str], log: Path, timeout: float 
             timer.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # the bench is stopped: stop the child too
+            proc.kill()
+            os.waitpid(proc.pid, 0)
+            proc.returncode = -9
+            raise
         finally:
             if timer:
                 timer.cancel()
@@ -1006,6 +1012,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    # A TERM (e.g. from `timeout`) ends the run through the ``finally`` below: the figures so
+    # far are printed and saved, and the temp dir is removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started_at = dt.datetime.now(dt.UTC)
     out: Path = args.out or RESULTS_DIR / f"scale-{started_at:%Y%m%dT%H%M%SZ}.json"
     cache = args.data / f"{SOURCE}-full-{generator_stamp()}"
