@@ -518,7 +518,7 @@ def read_events(home: Path, run_id: str) -> dict[str, dt.datetime]:
 
 
 def gold_totals(home: Path) -> dict[str, Any] | None:
-    """Orders and units of ``gold.sales_daily`` (Online Retail), to hold against the
+    """Days, orders and units of ``gold.sales_daily`` (Online Retail), to hold against the
     yardstick's: the pipeline and the bare query should agree on what they compute."""
     daily = read_delta(home, "gold", "sales_daily")
     if daily is None:
@@ -578,7 +578,9 @@ def bench_scale(scale: str, cache: Path, root: Path, args: argparse.Namespace) -
         figures.yardstick_result = yardstick_totals(figures.yardstick[-1])
         gold = gold_totals(home)
         if gold is not None and figures.yardstick_result:
-            keys = ("days", "orders", "units")
+            # Not orders: seeds reuse invoice numbers, and gold counts an invoice once per
+            # country of its day (two seeds' same-numbered invoices in two countries: 2).
+            keys = ("days", "units")
             figures.gold_check = {
                 "gold": gold,
                 "agrees": all(gold[k] == figures.yardstick_result[k] for k in keys),
