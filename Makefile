@@ -38,9 +38,12 @@ test: lint  ## The full test suite (lint, types, fast and slow tests, Spark pari
 test-fast: $(STAMP)  ## Tests without the slow/Spark ones, for quick iterations.
 	$(BIN)/pytest -q -m "not slow and not spark"
 
-bench: $(STAMP)  ## Time medium and full scales on both engines (rows/s per layer), and CLI latency.
+BENCH_SCALES ?= full,5x,10x
+
+bench: $(STAMP)  ## Both engines (rows/s per layer), CLI latency, then raw → gold at 1x/5x/10x vs a bare DuckDB query.
 	$(BIN)/python benchmarks/pipeline.py
 	$(BIN)/python benchmarks/cli_latency.py
+	$(BIN)/python benchmarks/scale.py --scales $(BENCH_SCALES)
 
 $(LOCK_VENV)/bin/pip-compile:
 	$(PYTHON) -m venv $(LOCK_VENV)
