@@ -305,13 +305,14 @@ def seed_file(cache: Path, seed: int) -> DataFile:
     return described(path, generate_s)
 
 
-_INVOICE = re.compile(r"^([A-Za-z]?)(\d)")
+_INVOICE = re.compile(r"^([A-Za-z]?)\d")
 
 
 def increment_file(cache: Path, lines: int) -> DataFile:
     """The last ``lines`` lines of seed ``INCREMENT_SEED`` (the latest days, as a new delivery
-    would bring), each invoice number prefixed with a 9 so every line is new."""
-    path = cache / f"{SOURCE}_increment_seed{INCREMENT_SEED}_{lines}.csv"
+    would bring), each invoice's first digit (4 or 5 in the data) made a 9, so every line is
+    new and still a valid six-digit invoice."""
+    path = cache / f"{SOURCE}_increment6_seed{INCREMENT_SEED}_{lines}.csv"
     if path.exists():
         return described(path, 0.0)
     source = seed_file(cache, INCREMENT_SEED)
@@ -325,7 +326,7 @@ def increment_file(cache: Path, lines: int) -> DataFile:
         writer = csv.writer(handle)
         writer.writerow(header)
         for row in tail:
-            row[0] = _INVOICE.sub(r"\g<1>9\g<2>", row[0], count=1)
+            row[0] = _INVOICE.sub(r"\g<1>9", row[0], count=1)
             writer.writerow(row)
     os.replace(tmp, path)
     return described(path, time.perf_counter() - clock)
@@ -788,6 +789,18 @@ def print_findings(results: Sequence[ScaleFigures]) -> None:
                 console.print(
                     f"{r.scale}: table/scd2 models recomputed from all rows on the incremental "
                     f"run ({sum(m['duration_s'] for m in recomputed):.2f}s): {names}"
+                )
+        if r.incremental is not None and r.incremental.child.ok:
+            landed = sum(
+                int(m["rows_out"] or 0)
+                for m in r.incremental.models
+                if m["table_name"] == "silver.fact_order_line"
+            )
+            if landed < 0.9 * r.increment_lines:
+                console.print(
+                    f"[red]{r.scale}: only {landed:,} of the increment's "
+                    f"{r.increment_lines:,} lines reached silver.fact_order_line[/] "
+                    "(quarantined or dropped): the incremental figure measures too little"
                 )
         if r.noop is not None and r.noop.problems:
             console.print(

@@ -15,7 +15,7 @@ import pyarrow as pa
 from retail_lakehouse.engines.base import WriteMode
 from retail_lakehouse.errors import ModelError
 from retail_lakehouse.storage import LAYERS, Lakehouse, MergeSpec, TableRef
-from retail_lakehouse.storage.delta import delta_compatible, quote
+from retail_lakehouse.storage.delta import delta_compatible, quote, sql_string
 
 _BATCH_ROWS = 250_000
 
@@ -57,12 +57,40 @@ class DuckDBEngine:
             if stamp is None or self._registered.get(table) == stamp:
                 continue
             self._registered[table] = stamp
-            source = f"__delta__{table.layer}__{table.name}"
-            self.con.register(source, self.lakehouse.dataset(table))
             self.con.execute(
-                f"CREATE OR REPLACE VIEW {table.layer}.{table.name} AS "
-                f"SELECT * FROM {quote(source)}"
+                f"CREATE OR REPLACE VIEW {table.layer}.{table.name} AS {self._scan(table)}"
             )
+
+    def _scan(self, table: TableRef) -> str:
+        """A SELECT of the table's rows in its Delta schema.
+
+        DuckDB's own Parquet reader where the files are plain Parquet: it knows each file's
+        row count, so joins build their hash table on the small side (over an Arrow dataset
+        it estimates one row per table and may hash a million-row fact instead). Columns
+        the table gained later are NULL in older files; every column is cast to the
+        table's type. Other tables (deletion vectors, partitions) go through delta-rs."""
+        source = f"__delta__{table.layer}__{table.name}"
+        dataset = self.lakehouse.dataset(table)
+        files = self.lakehouse.parquet_files(table)
+        if not files:  # other tables, and an empty table's typed empty scan
+            self.con.register(source, dataset)
+            return f"SELECT * FROM {quote(source)}"
+        self.con.register(source, dataset.schema.empty_table())
+        wanted = self.con.table(source)
+        listing = ", ".join(sql_string(file) for file in files)
+        scan = f"read_parquet([{listing}], union_by_name = true)"
+        found = self.con.sql(f"SELECT * FROM {scan}")
+        found_types = dict(zip(found.columns, found.types, strict=True))
+        columns = []
+        for name, kind in zip(wanted.columns, wanted.types, strict=True):
+            column = quote(name)
+            if found_types.get(name) == kind:
+                columns.append(column)
+            elif name in found_types:
+                columns.append(f"CAST({column} AS {kind}) AS {column}")
+            else:
+                columns.append(f"CAST(NULL AS {kind}) AS {column}")
+        return f"SELECT {', '.join(columns)} FROM {scan}"
 
     def query(self, sql: str) -> pa.Table:
         try:

@@ -185,6 +185,19 @@ class Lakehouse:
     def dataset(self, ref: TableRef) -> ds.Dataset:
         return self.table(ref).to_pyarrow_dataset()
 
+    def parquet_files(self, ref: TableRef) -> list[str] | None:
+        """The data files of the table's latest version when plain Parquet readers see
+        exactly its rows (no deletion vectors, column mapping or partition columns), else
+        None. An engine reading them directly gets row counts from the files' footers,
+        which its join planner needs (an Arrow dataset reports none)."""
+        table = self.table(ref)
+        protocol = table.protocol()
+        if protocol.reader_features or protocol.min_reader_version > 1:
+            return None
+        if table.metadata().partition_columns:
+            return None
+        return [str(uri) for uri in table.file_uris()]
+
     def dataset_since(self, ref: TableRef, version: int | None) -> ds.Dataset:
         """The rows of data files added after ``version`` (every row when None).
 
