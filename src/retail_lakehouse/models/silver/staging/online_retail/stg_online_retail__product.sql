@@ -1,6 +1,7 @@
 -- Product observations of Online Retail II, one per stock code and month: the month's
 -- latest description (sale or return lines first: stock-adjustment notes such as 'damaged'
--- never rename a product) and the price of its latest sale. A month touched by new lines
+-- never rename a product) and the price of its latest sale, both picked in one aggregation
+-- (arg_max over a struct ordering: Spark's max_by). A month touched by new lines
 -- is recomputed from all its lines, so incremental runs equal a full build.
 with all_lines as (
     select * from silver.stg_online_retail__order_line
@@ -20,34 +21,6 @@ lines as (
         and t.month_start = date_trunc('month', l.order_ts)
 ),
 
-described as (
-    select
-        product_key,
-        month_start,
-        trim(description) as product_name,
-        row_number() over (
-            partition by product_key, month_start
-            order by
-                case when line_type in ('sale', 'return') then 0 else 1 end,
-                order_ts desc,
-                order_line_key desc
-        ) as recency_rank
-    from lines
-    where description is not null and trim(description) <> ''
-),
-
-priced as (
-    select
-        product_key,
-        month_start,
-        unit_price,
-        row_number() over (
-            partition by product_key, month_start order by order_ts desc, order_line_key desc
-        ) as recency_rank
-    from lines
-    where line_type = 'sale'
-),
-
 months as (
     select
         product_key,
@@ -55,7 +28,17 @@ months as (
         max(stock_code) as stock_code,
         bool_or(is_product) as is_product,
         min(order_ts) as valid_from,
-        max(_ingested_at) as _ingested_at
+        max(_ingested_at) as _ingested_at,
+        arg_max(
+            trim(description),
+            {
+                'named_by_sale': case when line_type in ('sale', 'return') then 1 else 0 end,
+                'order_ts': order_ts,
+                'order_line_key': order_line_key
+            }
+        ) filter (where description is not null and trim(description) <> '') as product_name,
+        arg_max(unit_price, {'order_ts': order_ts, 'order_line_key': order_line_key})
+            filter (where line_type = 'sale') as list_price
     from lines
     group by product_key, month_start
 )
@@ -64,7 +47,7 @@ select
     m.product_key,
     'online_retail' as source_system,
     m.stock_code as source_product_id,
-    d.product_name,
+    m.product_name,
     cast(null as varchar) as source_category,
     cast(null as varchar) as subcategory,
     cast(null as varchar) as brand,
@@ -78,14 +61,10 @@ select
         when upper(m.stock_code) like 'TEST%' then 'test'
         else 'other_non_product'
     end as product_type,
-    p.unit_price as list_price,
+    m.list_price,
     cast(null as decimal(18, 4)) as unit_cost,
     'GBP' as currency,
     m.valid_from,
     strftime(m.month_start, '%Y-%m') as observation_month,
     m._ingested_at
 from months as m
-left join described as d
-    on d.product_key = m.product_key and d.month_start = m.month_start and d.recency_rank = 1
-left join priced as p
-    on p.product_key = m.product_key and p.month_start = m.month_start and p.recency_rank = 1
