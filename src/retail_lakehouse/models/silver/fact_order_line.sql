@@ -3,16 +3,27 @@
 -- of customers whose versions changed since the last build (a late change re-points them).
 -- The one definition of the sales KPIs' building blocks lives here (gross, return, net).
 with changed_customers as (
-    select distinct customer_key
+    -- A new version (or a late one) can only re-point lines from its valid_from on: lines
+    -- before it keep the version they had, even when later versions are renumbered.
+    select customer_key, min(valid_from) as changed_from
     from silver.dim_customer
     where _ingested_at > :since
+    group by customer_key
 ),
 
+-- Two branches, not one OR: the first skips every older file by its _ingested_at
+-- statistics, the second reads history only for the (usually few) changed customers.
 lines as (
     select l.*
     from silver.int_order_line as l
-    left join changed_customers as c on c.customer_key = l.customer_key
-    where l._ingested_at > :since or c.customer_key is not null
+    where l._ingested_at > :since
+    union all
+    select l.*
+    from silver.int_order_line as l
+    inner join changed_customers as c
+        on c.customer_key = l.customer_key
+        and l.order_ts >= c.changed_from
+    where not coalesce(l._ingested_at > :since, false)
 ),
 
 versions as (
