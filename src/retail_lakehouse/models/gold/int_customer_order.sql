@@ -1,10 +1,19 @@
 -- One row per known customer and order with a sale or a return line: the order's EUR
 -- amounts (sums of the fact's KPI columns), units and channel. Customer marts
 -- (customer_360, customer_ltv, cohort_retention) read these rows instead of re-deriving
--- per-order sales from the lines each on their own.
-with lines as (
-    select * from silver.fact_order_line
-    where customer_key is not null and (is_sale or is_return)
+-- per-order sales from the lines each on their own. Incremental: an order touched by new
+-- lines is summed again from all its lines.
+with touched as (
+    select distinct order_id
+    from silver.fact_order_line
+    where _ingested_at > :since
+),
+
+lines as (
+    select l.*
+    from silver.fact_order_line as l
+    inner join touched as t on t.order_id = l.order_id
+    where l.customer_key is not null and (l.is_sale or l.is_return)
 ),
 
 stores as (
@@ -24,7 +33,8 @@ orders as (
         sum(l.gross_amount_eur) as gross_amount_eur,
         sum(l.return_amount_eur) as return_amount_eur,
         sum(l.net_amount_eur) as net_amount_eur,
-        max(l.store_key) as store_key
+        max(l.store_key) as store_key,
+        max(l._ingested_at) as _ingested_at
     from lines as l
     group by l.customer_key, l.order_id, l.source_system
 )
@@ -43,6 +53,7 @@ select
     cast(o.return_amount_eur as decimal(18, 2)) as return_amount_eur,
     cast(o.net_amount_eur as decimal(18, 2)) as net_amount_eur,
     o.store_key,
-    coalesce(s.channel, 'unknown') as channel
+    coalesce(s.channel, 'unknown') as channel,
+    o._ingested_at
 from orders as o
 left join stores as s on s.store_key = o.store_key
