@@ -13,6 +13,7 @@ from retail_lakehouse.runner.run import RunReport, run_pipeline
 from retail_lakehouse.storage import Lakehouse, TableRef
 
 PROJECT = Path(__file__).parent.parent / "data" / "projects" / "materializations"
+REBUILT = Path(__file__).parent.parent / "data" / "projects" / "rebuilt"
 UTC = dt.UTC
 
 
@@ -44,14 +45,14 @@ def feed_orders(lakehouse: Lakehouse, rows: list[tuple[str, str, float]], day: i
     lakehouse.write(TableRef("bronze", "test_orders"), table, mode="append")
 
 
-def build(engine: Engine) -> RunReport:
+def build(engine: Engine, project: Path = PROJECT) -> RunReport:
     engine.refresh()
     return run_pipeline(
         engine,
         [],
         landing=engine.lakehouse.home / "landing",
         run_id=ops.new_run_id(),
-        models_dir=PROJECT,
+        models_dir=project,
         ingest=False,
     )
 
@@ -122,6 +123,26 @@ def test_scd2_without_changes_writes_nothing(engine: Engine, lakehouse: Lakehous
     report = build(engine)
     assert [m["status"] for m in report.models if m["table_name"] == str(ref)] == ["success"]
     assert lakehouse.version(ref) == version
+
+
+def test_a_rebuilt_table_equal_to_the_stored_one_is_not_written_nor_are_its_readers(
+    engine: Engine, lakehouse: Lakehouse
+) -> None:
+    feed_customers(lakehouse, [("1", "a@x", "Paris", 1)])
+    build(engine, REBUILT)
+    cities, count = TableRef("silver", "customer_cities"), TableRef("gold", "city_count")
+    before = lakehouse.version(cities), lakehouse.version(count)
+    # A new customer in a known city: the input changes, the table of cities does not.
+    feed_customers(lakehouse, [("2", "b@x", "Paris", 2)])
+    report = build(engine, REBUILT)
+    status = {m["table_name"]: (m["status"], m["message"]) for m in report.models}
+    assert status[str(cities)] == ("success", "no change")
+    assert status[str(count)][0] == "up_to_date"
+    assert (lakehouse.version(cities), lakehouse.version(count)) == before
+    # A new city is written, and its reader rebuilt.
+    feed_customers(lakehouse, [("3", "c@x", "Lyon", 3)])
+    build(engine, REBUILT)
+    assert lakehouse.read(count).to_pylist() == [{"cities": 2}]
 
 
 def test_incremental_merges_new_and_changed_rows_and_quarantines_bad_ones(

@@ -471,8 +471,11 @@ def write(
     result: BuildResult,
 ) -> int | None:
     lakehouse = engine.lakehouse
-    scd2_exists = model.materialized == "scd2" and lakehouse.exists(model.ref)
-    if scd2_exists and not differs_from_table(engine, model, out_sql, columns):
+    # A rebuilt table or SCD2 history equal to the stored one is not written again: a new
+    # version would make every model reading it rebuild too (a one-row store table
+    # re-derived from a new file would cascade into every customer mart).
+    rewritten = model.materialized in ("scd2", "table") and lakehouse.exists(model.ref)
+    if rewritten and not differs_from_table(engine, model, out_sql, columns, result.rows_out):
         result.message = "no change"
         return lakehouse.version(model.ref)
     if full:
@@ -500,10 +503,20 @@ def any_key_present(engine: Engine, model: Model, out_sql: str) -> bool:
     return bool(found["n"][0].as_py())
 
 
-def differs_from_table(engine: Engine, model: Model, out_sql: str, columns: Sequence[str]) -> bool:
-    """Whether the rows about to be written differ from the table's (both directions)."""
+def differs_from_table(
+    engine: Engine, model: Model, out_sql: str, columns: Sequence[str], rows: int
+) -> bool:
+    """Whether the ``rows`` rows about to be written differ from the table's (both
+    directions). A different row count answers without comparing rows."""
     cols = ", ".join(quote(c) for c in columns)
     if set(columns) != set(table_columns(engine, model.ref)):
+        return True
+    ours = engine.query(f"select {cols} from ({out_sql}) as o limit 0").schema
+    theirs = engine.query(f"select {cols} from {model.ref} limit 0").schema
+    if ours.types != theirs.types:  # same values, new types: the table must change
+        return True
+    stored = engine.query(f"select count(*) as n from {model.ref}")["n"][0].as_py()
+    if int(stored) != rows:
         return True
     diff = (
         f"select count(*) as n from ("

@@ -1,0 +1,1 @@
+select count(*) as cities from silver.customer_cities

@@ -1,0 +1,1 @@
+select distinct city from bronze.test_customers
