@@ -44,6 +44,10 @@ from retail_lakehouse.streaming.replay import ingest_clickstream_files
 
 EventFn = Callable[[str, dict[str, Any]], None]
 _DONE = ("success", "up_to_date")
+_NOTHING_WRITTEN = ("up_to_date", "no_input", "skipped")
+"""Statuses whose ``ops.runs`` records wait for the next write (one commit, not one per
+model: a run of up-to-date models costs one ops append). Losing them to a kill changes
+nothing: the previous build record still describes the table."""
 
 
 @dataclass
@@ -135,6 +139,7 @@ def run_pipeline(
         builds = last_builds(lakehouse)
         as_of = as_of or ops.utc_now()
         failed: set[TableRef] = set()
+        unwritten: list[dict[str, Any]] = []
         emit("models_start", {"count": sum(not m.is_union for m in models)})
         for model in models:
             if model.is_union:
@@ -153,8 +158,13 @@ def run_pipeline(
             )
             if record["status"] in ("failed", "skipped"):
                 failed.add(model.ref)
+            unwritten.append(record)
+            if record["status"] not in _NOTHING_WRITTEN:
+                ops.append(lakehouse, "runs", unwritten)
+                unwritten.clear()
             report.models.append(record)
             emit("model_done", record)
+        ops.append(lakehouse, "runs", unwritten)
         compact_ops(lakehouse)
         if any(
             m["status"] == "success" and m["table_name"].startswith("gold.") for m in report.models
@@ -304,7 +314,7 @@ def run_model(
     upstream_failed: bool,
     as_of: dt.datetime,
 ) -> dict[str, Any]:
-    """Builds one model (or records why not) and appends its ``ops.runs`` record.
+    """Builds one model (or says why not) and returns its ``ops.runs`` record.
 
     ``as_of`` is the run's clock for freshness checks (one value for the whole run)."""
     lakehouse = engine.lakehouse
@@ -387,7 +397,6 @@ def run_model(
             record_build(lakehouse, model, result, run_id)
     record["ended_at"] = ops.utc_now()
     record["duration_s"] = round(time.perf_counter() - clock, 3)
-    ops.append(lakehouse, "runs", [record])
     return record
 
 
