@@ -8,10 +8,11 @@ with orders as (
     where delivered_ts is not null and estimated_delivery_ts is not null
 ),
 
-lines as (
-    select distinct order_id, product_key, store_key, region
-    from silver.fact_order_line
-    where is_sale
+lines as (  -- only the delivered orders' lines: most sources have none
+    select distinct l.order_id, l.product_key, l.store_key, l.region
+    from silver.fact_order_line as l
+    inner join orders as o on o.order_id = l.order_id
+    where l.is_sale
 ),
 
 products as (
