@@ -52,7 +52,7 @@ from retail_lakehouse.bronze.readers import (
     read_capped,
     read_file,
 )
-from retail_lakehouse.bronze.typing import TYPE_WORDS, blank_to_null, parse_column
+from retail_lakehouse.bronze.typing import TYPE_WORDS, blank_to_null, parse_text
 from retail_lakehouse.errors import LakehouseError, SourceError
 from retail_lakehouse.sources import SOURCE_NAMES
 from retail_lakehouse.sources.contract import Column, Source, TableContract, normalize_header
@@ -872,16 +872,15 @@ def parse_part(
         return [str(column[local].as_py() or "") for column in columns_text]
 
     arrays: dict[str, pa.Array] = {}
-    failed = pa.array([False] * len(lines), pa.bool_())
+    failed = pa.repeat(pa.scalar(False), len(lines))
     reasons: list[tuple[pa.BooleanArray, str, int, Column]] = []
     formats = contract.timestamp_formats
     chosen: list[tuple[str, str, str]] = []
     for position, target in enumerate(mapping):
-        text = blank_to_null(columns_text[position])
         if isinstance(target, str):
-            arrays[target] = text
+            arrays[target] = blank_to_null(columns_text[position])
             continue
-        parsed = parse_column(text, target.type, formats)
+        parsed = parse_text(columns_text[position], target.type, formats)
         arrays[target.name] = parsed.values
         if target.type in ("timestamp", "date"):
             warning = f"column {headers[position]!r}: {parsed.warning}" if parsed.warning else ""
