@@ -19,6 +19,8 @@ from retail_lakehouse.bronze.readers import (
     parse_csv_fast,
     parse_csv_rows,
     parse_csv_text,
+    parse_csv_utf8,
+    read_bytes,
     read_file,
 )
 from retail_lakehouse.errors import SourceError
@@ -118,3 +120,19 @@ def test_a_plain_file_is_read_by_arrow_with_its_line_numbers() -> None:
     assert table.columns is not None
     assert table.text_rows() == [["1", "x, y"], ["3", '"']]
     assert table.row_lines() == [2, 3]
+
+
+def test_utf8_bytes_are_read_by_arrow_in_place_and_other_bytes_decoded_first() -> None:
+    table = read_bytes("a,b\n1,café\n".encode(), "x.csv", part=None)[0]
+    assert (table.columns is not None, table.text_rows(), table.notes) == (
+        True,
+        [["1", "café"]],
+        [],
+    )
+    assert parse_csv_utf8("a,b\n1,café\n".encode("cp1252"), None) is None
+    latin = read_bytes("a,b\n1,café\n".encode("cp1252"), "x.csv", part=None)[0]
+    assert (latin.text_rows(), latin.notes) == ([["1", "café"]], ["decoded as cp1252"])
+
+
+def test_a_ragged_row_sends_the_file_to_the_row_by_row_reader() -> None:
+    assert parse_csv_utf8(b"a,b\n1,2\n3,4,5\n", None) is None
