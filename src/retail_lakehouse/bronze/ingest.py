@@ -33,6 +33,7 @@ import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -743,6 +744,10 @@ def map_header(
     return mapping, missing
 
 
+ParsedPart = tuple[pa.Table, list[dict[str, Any]], list[tuple[str, str, str]]]
+"""A part's good rows, quarantine records, and per date column (name, format, warning)."""
+
+
 def load_parts(
     parts: Sequence[RawTable],
     contract: TableContract,
@@ -752,7 +757,11 @@ def load_parts(
     run_id: str,
     at: dt.datetime,
 ) -> FileResult:
-    """Parses the raw tables of one file into bronze rows and quarantine records."""
+    """Parses the raw tables of one file into bronze rows and quarantine records.
+
+    The parts of a workbook (its sheets) are parsed side by side: Arrow's kernels release
+    the GIL, so two sheets take the time of one on two cores.
+    """
     tables: list[pa.Table] = []
     quarantine: list[dict[str, Any]] = []
     notes: list[str] = []
@@ -760,8 +769,9 @@ def load_parts(
     formats: dict[str, list[str]] = {}
     matched = 0
     name = relative.rsplit("/", 1)[-1]
+    mappings: list[list[Column | str] | str] = []
+    """Per part: its header mapping, or why it is skipped."""
     for part in parts:
-        notes.extend(part.notes)
         check_header(part.header, ReadLimits())
         mapping, missing = map_header(part.header, contract)
         if missing:
@@ -769,7 +779,7 @@ def load_parts(
             if len(parts) > 1 and part.part:
                 size = part.row_count + len(part.broken)
                 rows_text = "1 row" if size == 1 else f"{size} rows"
-                notes.append(f"{where} skipped ({rows_text}): it lacks {', '.join(missing)}")
+                mappings.append(f"{where} skipped ({rows_text}): it lacks {', '.join(missing)}")
                 continue
             found = ", ".join(part.header) or "nothing"
             found = found if len(found) <= 200 else found[:200] + "…"
@@ -777,10 +787,26 @@ def load_parts(
                 f"{where} lacks required column(s) {', '.join(missing)} "
                 f"(found: {found}); fix the file and drop it again"
             )
+        mappings.append(mapping)
+
+    def parse(index: int) -> ParsedPart | None:
+        mapping = mappings[index]
+        if isinstance(mapping, str):
+            return None
+        return parse_part(parts[index], mapping, contract, relative, sha=sha, run_id=run_id, at=at)
+
+    if sum(not isinstance(m, str) for m in mappings) > 1:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            parsed = list(pool.map(parse, range(len(parts))))
+    else:
+        parsed = [parse(i) for i in range(len(parts))]
+    for part, plan, result in zip(parts, mappings, parsed, strict=True):
+        notes.extend(part.notes)
+        if isinstance(plan, str) or result is None:
+            notes.append(str(plan))
+            continue
         matched += 1
-        good, bad, chosen = parse_part(
-            part, mapping, contract, relative, sha=sha, run_id=run_id, at=at
-        )
+        good, bad, chosen = result
         for column, fmt, warning in chosen:
             if fmt and fmt not in formats.setdefault(column, []):
                 formats[column].append(fmt)
@@ -788,7 +814,7 @@ def load_parts(
                 notes.append(warning)
         tables.append(good)
         quarantine.extend(bad)
-        extra_columns.extend(m for m in mapping if isinstance(m, str) and m not in extra_columns)
+        extra_columns.extend(m for m in plan if isinstance(m, str) and m not in extra_columns)
     if parts and not matched:
         raise SourceError(f"no part of {name} holds the required columns: " + "; ".join(notes))
     bronze = concat(tables, contract) if tables else empty_bronze(contract)
@@ -840,7 +866,7 @@ def parse_part(
     sha: str,
     run_id: str,
     at: dt.datetime,
-) -> tuple[pa.Table, list[dict[str, Any]], list[tuple[str, str, str]]]:
+) -> ParsedPart:
     """Good rows, quarantine records, and per date column (header, format chosen, warning)."""
     width = len(mapping)
     headers = list(part.header)

@@ -480,7 +480,7 @@ def sheet_table(name: str, batch: pa.RecordBatch, limits: ReadLimits) -> RawTabl
             f"sheet {name!r} has {batch.num_columns:,} columns, more than the limit of "
             f"{limits.max_columns:,}; remove the extra columns"
         )
-    columns = [pc.fill_null(c, "") for c in batch.columns]
+    columns = [pc.fill_null(c, "") if c.null_count else c for c in batch.columns]
     if not columns:
         return None
     filled = [pc.not_equal(c, "") for c in columns]
@@ -498,7 +498,11 @@ def sheet_table(name: str, batch: pa.RecordBatch, limits: ReadLimits) -> RawTabl
     data_rows = rows[1:]
     lines = pc.add(data_rows, 1).cast(pa.int64())  # row index 0 is the sheet's row 1
     width = len(header)
-    text_columns = [pc.take(c, data_rows) for c in columns[:width]]
+    if len(data_rows) and data_rows[-1].as_py() - data_rows[0].as_py() + 1 == len(data_rows):
+        start = data_rows[0].as_py()  # no blank row among the data: a view, not a copy
+        text_columns = [c.slice(start, len(data_rows)) for c in columns[:width]]
+    else:
+        text_columns = [pc.take(c, data_rows) for c in columns[:width]]
     broken: list[BrokenRow] = []
     if len(columns) > width:
         beyond = filled[width]
