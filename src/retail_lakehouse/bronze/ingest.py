@@ -32,7 +32,7 @@ import tempfile
 import time
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.ipc
 
 from retail_lakehouse import ops
 from retail_lakehouse.bronze.readers import (
@@ -123,6 +124,9 @@ class FileResult:
     quarantine: list[dict[str, Any]] = field(default_factory=list)
     new_columns: list[str] = field(default_factory=list)
     contract: TableContract | None = None
+    spilled: Path | None = None
+    """Where ``bronze`` was set aside (an Arrow file) for a rebuild, which writes every
+    file's rows in one commit without holding them all in memory."""
 
 
 @dataclass
@@ -476,10 +480,12 @@ def ingest_source(
     state: LoadState | None = None,
     only: TableContract | None = None,
     write: bool = True,
+    spill: Path | None = None,
 ) -> list[FileResult]:
     """Ingests the files of one source (``only``: those of one table, for a rebuild).
 
-    With ``write=False`` nothing is written: the caller gets the results to write at once.
+    With ``write=False`` nothing is written: the caller gets the results to write at once,
+    each file's rows set aside in an Arrow file below ``spill`` when given (else in memory).
     """
     options = options or IngestOptions()
     if state is None:
@@ -534,6 +540,10 @@ def ingest_source(
                     write=write,
                 )
                 remember(result, state, recorded)
+                if spill is not None and result.bronze is not None:
+                    result.spilled = spill_table(result.bronze, spill / f"{len(results):06d}")
+                if write or spill is not None:
+                    result.bronze = None  # written: a run holds one file's rows at a time
                 results.append(result)
     if write:
         record_results(lakehouse, results, run_id=run_id, state=state)
@@ -679,9 +689,15 @@ def ingest_file(
             if write:
                 write_bronze(lakehouse, contract, result)
         return result
-    try:
-        parts = read_file(path, options.limits)
-        result = load_parts(parts, contract, relative, sha=sha, run_id=run_id, at=ingested_at)
+    try:  # the raw text is dropped once parsed: only the bronze rows stay until written
+        result = load_parts(
+            read_file(path, options.limits),
+            contract,
+            relative,
+            sha=sha,
+            run_id=run_id,
+            at=ingested_at,
+        )
     except SourceError as exc:
         log["message"] = str(exc)
         return FileResult(log, contract=contract)
@@ -941,17 +957,27 @@ def parse_part(
                 c.name: arrays.get(c.name, pa.nulls(size, bronze_type(c))) for c in contract.columns
             },
             **{k: v for k, v in arrays.items() if not any(c.name == k for c in contract.columns)},
-            "_source_file": pa.array([relative] * size, pa.string()),
-            "_source_part": pa.array([part.part] * size, pa.string()),
+            "_source_file": constant(relative, size),
+            "_source_part": constant(part.part, size),
             "_source_line": lines,
-            "_ingested_at": pa.array([at] * size, pa.timestamp("us", tz="UTC")),
-            "_run_id": pa.array([run_id] * size, pa.string()),
-            "_file_sha256": pa.array([sha] * size, pa.string()),
+            "_ingested_at": pa.repeat(pa.scalar(at, pa.timestamp("us", tz="UTC")), size),
+            "_run_id": constant(run_id, size),
+            "_file_sha256": constant(sha, size),
         }
     )
     if failed.true_count:
         table = table.filter(pc.invert(failed))
     return table, quarantine, chosen
+
+
+def constant(value: str | None, size: int) -> pa.Array:
+    """``size`` copies of one audit value, dictionary-encoded: one string, not a million.
+
+    Delta gets plain strings (see :func:`plain_batches`), one batch at a time.
+    """
+    index = pa.scalar(None if value is None else 0, pa.int32())
+    values = pa.array([] if value is None else [value], pa.string())
+    return pa.DictionaryArray.from_arrays(pa.repeat(index, size), values)
 
 
 def split_columns(
@@ -1008,6 +1034,63 @@ def concat(tables: Iterable[pa.Table], contract: TableContract) -> pa.Table:
     )
 
 
+WRITE_BATCH_ROWS = 65_536
+
+
+def plain_batches(table: pa.Table) -> pa.RecordBatchReader:
+    """``table`` as a stream of batches with its dictionary columns decoded to plain values,
+    one batch at a time (so a million-row file never holds a million copies of its path).
+    """
+    schema = pa.schema(
+        [
+            f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f
+            for f in table.schema
+        ]
+    )
+    batches = (b.cast(schema) for b in table.to_batches(max_chunksize=WRITE_BATCH_ROWS))
+    return pa.RecordBatchReader.from_batches(schema, batches)
+
+
+def spill_table(table: pa.Table, path: Path) -> Path:
+    """Writes ``table`` to an Arrow IPC file (read back mapped, not loaded) and returns it."""
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table, max_chunksize=WRITE_BATCH_ROWS)
+    return path
+
+
+def spilled_batches(paths: Sequence[Path], contract: TableContract) -> pa.RecordBatchReader:
+    """The rows of the spilled files as one stream, in the schema :func:`concat` would give
+    (columns of later files appended, missing ones NULL), dictionaries decoded."""
+    schemas = []
+    for path in paths:
+        with pa.memory_map(str(path)) as source:
+            schemas.append(pa.ipc.open_file(source).schema)
+    if not schemas:
+        return plain_batches(empty_bronze(contract))
+    unified = pa.unify_schemas(schemas, promote_options="permissive")
+    schema = pa.schema(
+        [f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in unified]
+    )
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for path in paths:
+            with pa.memory_map(str(path)) as source:
+                reader = pa.ipc.open_file(source)
+                for i in range(reader.num_record_batches):
+                    batch = reader.get_batch(i)
+                    yield pa.record_batch(
+                        [
+                            batch.column(f.name).cast(f.type)
+                            if f.name in batch.schema.names
+                            else pa.nulls(batch.num_rows, f.type)
+                            for f in schema
+                        ],
+                        schema=schema,
+                    )
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
 def write_bronze(lakehouse: Lakehouse, contract: TableContract, result: FileResult) -> None:
     """Replaces this path's rows (and any rows of the same content) in one commit.
 
@@ -1020,12 +1103,12 @@ def write_bronze(lakehouse: Lakehouse, contract: TableContract, result: FileResu
     try:
         if not lakehouse.exists(ref):
             if result.bronze.num_rows or result.log["status"] == "loaded":
-                lakehouse.write(ref, result.bronze, mode="append")
+                lakehouse.write(ref, plain_batches(result.bronze), mode="append")
             return
         predicate = f"_source_file = {sql_string(file)}"
         if result.log["status"] == "loaded":  # and rows of the same content under another name
             predicate += f" OR _file_sha256 = {sql_string(sha)}"
-        lakehouse.write(ref, result.bronze, mode="overwrite", predicate=predicate)
+        lakehouse.write(ref, plain_batches(result.bronze), mode="overwrite", predicate=predicate)
     except LakehouseError:
         raise
     except Exception as exc:
@@ -1146,29 +1229,32 @@ def rebuild_bronze_table(
     }
     state = LoadState(logged=before.logged)
     results = []
-    if (landing / source.name).is_dir():
-        results = ingest_source(
-            lakehouse,
-            landing,
-            source,
-            run_id=run_id,
-            ingested_at=ingested_at,
-            progress=progress,
-            options=options,
-            state=state,
-            only=contract,
-            write=False,
-        )
-    loaded = [r for r in results if r.log["status"] == "loaded" and r.contract == contract]
-    tables = [r.bronze for r in loaded if r.bronze is not None]
-    data = concat(tables, contract) if tables else empty_bronze(contract)
-    ref = TableRef("bronze", contract.bronze_table)
-    path = lakehouse.path(ref)
-    if path.exists() and ops.table_damage(lakehouse, ref) is not None:
-        # Its log cannot be read, so it cannot be overwritten: keep it aside for inspection
-        # (a name that is not an identifier is not a table), write a new one.
-        path.rename(path.with_name(f".{path.name}.damaged-{run_id}"))
-    lakehouse.write(ref, data, mode="overwrite")
+    scratch = lakehouse.home / "_tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bronze-rebuild-", dir=scratch) as spill:
+        if (landing / source.name).is_dir():
+            results = ingest_source(
+                lakehouse,
+                landing,
+                source,
+                run_id=run_id,
+                ingested_at=ingested_at,
+                progress=progress,
+                options=options,
+                state=state,
+                only=contract,
+                write=False,
+                spill=Path(spill),
+            )
+        loaded = [r for r in results if r.log["status"] == "loaded" and r.contract == contract]
+        data = spilled_batches([r.spilled for r in loaded if r.spilled is not None], contract)
+        ref = TableRef("bronze", contract.bronze_table)
+        path = lakehouse.path(ref)
+        if path.exists() and ops.table_damage(lakehouse, ref) is not None:
+            # Its log cannot be read, so it cannot be overwritten: keep it aside for
+            # inspection (a name that is not an identifier is not a table), write a new one.
+            path.rename(path.with_name(f".{path.name}.damaged-{run_id}"))
+        lakehouse.write(ref, data, mode="overwrite")
     for r in loaded:
         r.log["superseded_sha256"] = None  # the whole table was replaced, not one path
     removed = []
