@@ -21,7 +21,7 @@ import re
 import sys
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -274,10 +274,11 @@ def parse_csv_utf8(
     """Arrow's reading of UTF-8 CSV bytes that need no line-by-line care, else None.
 
     None for bytes that are not UTF-8 (Arrow checks every cell; the header is decoded
-    here), hold NUL bytes, bare CRs, blank lines, ragged rows or quoted line breaks: the
-    caller decodes the file and reads it row by row, which can say what is wrong. The
-    bytes are read in place (no decoded copy of the file). With ``limits`` the header is
-    checked before the rows are split.
+    here), hold NUL bytes, bare CRs, blank lines or quoted line breaks: the caller decodes
+    the file and reads it row by row, which can say what is wrong. Ragged rows come back
+    as ``broken`` with their lines, as the row-by-row reader would report them. The bytes
+    are read in place (no decoded copy of the file). With ``limits`` the header is checked
+    before the rows are split.
     """
     if not data or b"\x00" in data:
         return None
@@ -302,28 +303,70 @@ def parse_csv_utf8(
         return None
     if limits is not None:
         check_header(header, limits)
-    names = [f"c{i}" for i in range(len(header))]
+    body = pa.py_buffer(data).slice(0, size)
+    broken: list[BrokenRow] = []
     try:  # a ragged row raises (no Python callback per row: it would slow every block)
-        table = pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(data).slice(0, size)),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        table = _arrow_csv(body, len(header), delimiter)
     except (pa.ArrowInvalid, UnicodeError):
-        return None  # not UTF-8, or ragged rows: the caller decodes it, reads it row by row
-    if table.num_rows != physical_rows:
+        # Ragged rows, or not UTF-8: read again on one thread, which knows each ragged
+        # row's line, and set those rows aside as the row-by-row reader would.
+        ragged: list[pacsv.InvalidRow] = []
+
+        def keep(row: pacsv.InvalidRow) -> str:
+            ragged.append(row)
+            return "skip"
+
+        try:
+            table = _arrow_csv(body, len(header), delimiter, on_invalid=keep)
+        except (pa.ArrowInvalid, UnicodeError):
+            return None  # not UTF-8: the caller decodes it
+        for row in ragged:
+            fields = next(csv.reader([row.text], delimiter=delimiter), [])
+            if row.number is None or len(fields) == len(header):
+                return None  # Arrow and the csv module disagree: the row reader decides
+            if len(fields) <= 1 and not "".join(fields).strip():
+                return None  # a blank line (white space, or ""): the row reader notes it
+            if _unclosed_quote_field(row.text, delimiter) is not None:
+                return None  # a quote never closed: the row reader reports what it swallowed
+            reason = ragged_reason(header, len(fields))
+            broken.append(BrokenRow(row.number, "ragged_row", reason, fields))
+    if table.num_rows + len(broken) != physical_rows:
         return None  # quoted line breaks: line numbers need the row-by-row reader
     columns = []
-    for name in names:  # one column's copy at a time, each chunked original freed as it goes
+    for name in table.column_names:  # one column's copy at a time, each original freed
         columns.append(table.column(name).combine_chunks())
         table = table.drop_columns([name])
-    lines = pa.array(np.arange(2, physical_rows + 2, dtype=np.int64))
-    return RawTable(part, header, [], [], columns=columns, line_numbers=lines)
+    lines = np.arange(2, physical_rows + 2, dtype=np.int64)
+    if broken:
+        lines = np.delete(lines, [b.line - 2 for b in broken])
+    return RawTable(
+        part, header, [], [], broken=broken, columns=columns, line_numbers=pa.array(lines)
+    )
+
+
+def _arrow_csv(
+    body: pa.Buffer,
+    width: int,
+    delimiter: str,
+    on_invalid: Callable[[pacsv.InvalidRow], str] | None = None,
+) -> pa.Table:
+    """The rows after the header as text columns c0..cN, read by pyarrow.csv: on all cores,
+    or on one (which numbers each row) when ``on_invalid`` is given to collect bad rows."""
+    names = [f"c{i}" for i in range(width)]
+    return pacsv.read_csv(
+        pa.BufferReader(body),
+        read_options=pacsv.ReadOptions(
+            column_names=names, skip_rows=1, use_threads=on_invalid is None
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
 
 
 def parse_csv_rows(text: str, part: str | None = None) -> RawTable:
