@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from retail_lakehouse import ops
-from retail_lakehouse.bronze.ingest import ingest_landing, write_bronze
+from retail_lakehouse.bronze.ingest import (
+    constant,
+    ingest_landing,
+    spill_table,
+    spilled_batches,
+    write_bronze,
+)
 from retail_lakehouse.sources import get_source
 from retail_lakehouse.storage import Lakehouse, TableRef
 from tests.conftest import online_retail_csv, write_landing
@@ -211,3 +219,28 @@ def test_json_lines_load_with_nested_values_kept_as_json(lakehouse: Lakehouse) -
         (3, "unparsable_json"),
         (4, "unparsable_json"),
     ]
+
+
+def test_spilled_files_stream_as_their_concatenation_would(tmp_path: Path) -> None:
+    contract = get_source("online_retail").tables[0]
+    first = pa.table({"invoice": ["1", "2"], "_source_file": constant("a.csv", 2)})
+    second = pa.table({"invoice": ["3"], "promo_code": ["X"], "_source_file": constant("b.csv", 1)})
+    paths = [spill_table(first, tmp_path / "1"), spill_table(second, tmp_path / "2")]
+    streamed = spilled_batches(paths, contract).read_all()
+    assert streamed.schema.field("_source_file").type == pa.string()
+    assert streamed.to_pylist() == [
+        {"invoice": "1", "_source_file": "a.csv", "promo_code": None},
+        {"invoice": "2", "_source_file": "a.csv", "promo_code": None},
+        {"invoice": "3", "_source_file": "b.csv", "promo_code": "X"},
+    ]
+
+
+def test_audit_values_are_one_dictionary_entry_written_as_plain_text(
+    lakehouse: Lakehouse,
+) -> None:
+    write_landing(lakehouse, "online_retail", "or.csv", online_retail_csv(GOOD, GOOD))
+    ingest(lakehouse)
+    bronze = lakehouse.read(BRONZE)
+    assert bronze.schema.field("_source_file").type == pa.string()
+    assert bronze["_source_file"].to_pylist() == ["online_retail/or.csv"] * 2
+    assert bronze["_source_part"].to_pylist() == [None, None]

@@ -19,6 +19,8 @@ from retail_lakehouse.bronze.readers import (
     parse_csv_fast,
     parse_csv_rows,
     parse_csv_text,
+    parse_csv_utf8,
+    read_bytes,
     read_file,
 )
 from retail_lakehouse.errors import SourceError
@@ -108,9 +110,14 @@ def test_arrow_and_row_by_row_readers_agree_whenever_arrow_is_used(
     fast = parse_csv_fast(text, None)
     slow = parse_csv_rows(text, None)
     if fast is not None:
+        width = len(slow.header)
+        numbered = list(zip(slow.rows, slow.lines, strict=True))
+        whole = [(row, line) for row, line in numbered if len(row) == width]
+        ragged = [(line, row) for row, line in numbered if len(row) != width]
         assert fast.header == slow.header
-        assert fast.text_rows() == slow.rows
-        assert fast.row_lines() == slow.lines
+        assert fast.text_rows() == [row for row, _ in whole]
+        assert fast.row_lines() == [line for _, line in whole]
+        assert [(b.line, b.fields) for b in fast.broken] == ragged
 
 
 def test_a_plain_file_is_read_by_arrow_with_its_line_numbers() -> None:
@@ -118,3 +125,30 @@ def test_a_plain_file_is_read_by_arrow_with_its_line_numbers() -> None:
     assert table.columns is not None
     assert table.text_rows() == [["1", "x, y"], ["3", '"']]
     assert table.row_lines() == [2, 3]
+
+
+def test_utf8_bytes_are_read_by_arrow_in_place_and_other_bytes_decoded_first() -> None:
+    table = read_bytes("a,b\n1,café\n".encode(), "x.csv", part=None)[0]
+    assert (table.columns is not None, table.text_rows(), table.notes) == (
+        True,
+        [["1", "café"]],
+        [],
+    )
+    assert parse_csv_utf8("a,b\n1,café\n".encode("cp1252"), None) is None
+    latin = read_bytes("a,b\n1,café\n".encode("cp1252"), "x.csv", part=None)[0]
+    assert (latin.text_rows(), latin.notes) == ([["1", "café"]], ["decoded as cp1252"])
+
+
+def test_ragged_rows_are_set_aside_with_their_lines_by_the_arrow_reader() -> None:
+    table = parse_csv_utf8(b"a,b\r\n1,2\r\n3,4,5\r\n6\r\n7,8\r\n", None)
+    assert table is not None and table.columns is not None
+    assert (table.text_rows(), table.row_lines()) == ([["1", "2"], ["7", "8"]], [2, 5])
+    assert [(b.line, b.rule, b.fields, b.reason) for b in table.broken] == [
+        (
+            3,
+            "ragged_row",
+            ["3", "4", "5"],
+            "expected 2 fields, found 3: 1 beyond the last column 'b'",
+        ),
+        (4, "ragged_row", ["6"], "expected 2 fields, found 1: no value for 'b'"),
+    ]

@@ -32,13 +32,15 @@ import tempfile
 import time
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.ipc
 
 from retail_lakehouse import ops
 from retail_lakehouse.bronze.readers import (
@@ -52,7 +54,7 @@ from retail_lakehouse.bronze.readers import (
     read_capped,
     read_file,
 )
-from retail_lakehouse.bronze.typing import TYPE_WORDS, blank_to_null, parse_column
+from retail_lakehouse.bronze.typing import TYPE_WORDS, blank_to_null, parse_text
 from retail_lakehouse.errors import LakehouseError, SourceError
 from retail_lakehouse.sources import SOURCE_NAMES
 from retail_lakehouse.sources.contract import Column, Source, TableContract, normalize_header
@@ -122,6 +124,9 @@ class FileResult:
     quarantine: list[dict[str, Any]] = field(default_factory=list)
     new_columns: list[str] = field(default_factory=list)
     contract: TableContract | None = None
+    spilled: Path | None = None
+    """Where ``bronze`` was set aside (an Arrow file) for a rebuild, which writes every
+    file's rows in one commit without holding them all in memory."""
 
 
 @dataclass
@@ -475,10 +480,12 @@ def ingest_source(
     state: LoadState | None = None,
     only: TableContract | None = None,
     write: bool = True,
+    spill: Path | None = None,
 ) -> list[FileResult]:
     """Ingests the files of one source (``only``: those of one table, for a rebuild).
 
-    With ``write=False`` nothing is written: the caller gets the results to write at once.
+    With ``write=False`` nothing is written: the caller gets the results to write at once,
+    each file's rows set aside in an Arrow file below ``spill`` when given (else in memory).
     """
     options = options or IngestOptions()
     if state is None:
@@ -533,6 +540,10 @@ def ingest_source(
                     write=write,
                 )
                 remember(result, state, recorded)
+                if spill is not None and result.bronze is not None:
+                    result.spilled = spill_table(result.bronze, spill / f"{len(results):06d}")
+                if write or spill is not None:
+                    result.bronze = None  # written: a run holds one file's rows at a time
                 results.append(result)
     if write:
         record_results(lakehouse, results, run_id=run_id, state=state)
@@ -678,9 +689,15 @@ def ingest_file(
             if write:
                 write_bronze(lakehouse, contract, result)
         return result
-    try:
-        parts = read_file(path, options.limits)
-        result = load_parts(parts, contract, relative, sha=sha, run_id=run_id, at=ingested_at)
+    try:  # the raw text is dropped once parsed: only the bronze rows stay until written
+        result = load_parts(
+            read_file(path, options.limits),
+            contract,
+            relative,
+            sha=sha,
+            run_id=run_id,
+            at=ingested_at,
+        )
     except SourceError as exc:
         log["message"] = str(exc)
         return FileResult(log, contract=contract)
@@ -743,6 +760,10 @@ def map_header(
     return mapping, missing
 
 
+ParsedPart = tuple[pa.Table, list[dict[str, Any]], list[tuple[str, str, str]]]
+"""A part's good rows, quarantine records, and per date column (name, format, warning)."""
+
+
 def load_parts(
     parts: Sequence[RawTable],
     contract: TableContract,
@@ -752,7 +773,11 @@ def load_parts(
     run_id: str,
     at: dt.datetime,
 ) -> FileResult:
-    """Parses the raw tables of one file into bronze rows and quarantine records."""
+    """Parses the raw tables of one file into bronze rows and quarantine records.
+
+    The parts of a workbook (its sheets) are parsed side by side: Arrow's kernels release
+    the GIL, so two sheets take the time of one on two cores.
+    """
     tables: list[pa.Table] = []
     quarantine: list[dict[str, Any]] = []
     notes: list[str] = []
@@ -760,8 +785,9 @@ def load_parts(
     formats: dict[str, list[str]] = {}
     matched = 0
     name = relative.rsplit("/", 1)[-1]
+    mappings: list[list[Column | str] | str] = []
+    """Per part: its header mapping, or why it is skipped."""
     for part in parts:
-        notes.extend(part.notes)
         check_header(part.header, ReadLimits())
         mapping, missing = map_header(part.header, contract)
         if missing:
@@ -769,7 +795,7 @@ def load_parts(
             if len(parts) > 1 and part.part:
                 size = part.row_count + len(part.broken)
                 rows_text = "1 row" if size == 1 else f"{size} rows"
-                notes.append(f"{where} skipped ({rows_text}): it lacks {', '.join(missing)}")
+                mappings.append(f"{where} skipped ({rows_text}): it lacks {', '.join(missing)}")
                 continue
             found = ", ".join(part.header) or "nothing"
             found = found if len(found) <= 200 else found[:200] + "…"
@@ -777,10 +803,26 @@ def load_parts(
                 f"{where} lacks required column(s) {', '.join(missing)} "
                 f"(found: {found}); fix the file and drop it again"
             )
+        mappings.append(mapping)
+
+    def parse(index: int) -> ParsedPart | None:
+        mapping = mappings[index]
+        if isinstance(mapping, str):
+            return None
+        return parse_part(parts[index], mapping, contract, relative, sha=sha, run_id=run_id, at=at)
+
+    if sum(not isinstance(m, str) for m in mappings) > 1:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            parsed = list(pool.map(parse, range(len(parts))))
+    else:
+        parsed = [parse(i) for i in range(len(parts))]
+    for part, plan, result in zip(parts, mappings, parsed, strict=True):
+        notes.extend(part.notes)
+        if isinstance(plan, str) or result is None:
+            notes.append(str(plan))
+            continue
         matched += 1
-        good, bad, chosen = parse_part(
-            part, mapping, contract, relative, sha=sha, run_id=run_id, at=at
-        )
+        good, bad, chosen = result
         for column, fmt, warning in chosen:
             if fmt and fmt not in formats.setdefault(column, []):
                 formats[column].append(fmt)
@@ -788,7 +830,7 @@ def load_parts(
                 notes.append(warning)
         tables.append(good)
         quarantine.extend(bad)
-        extra_columns.extend(m for m in mapping if isinstance(m, str) and m not in extra_columns)
+        extra_columns.extend(m for m in plan if isinstance(m, str) and m not in extra_columns)
     if parts and not matched:
         raise SourceError(f"no part of {name} holds the required columns: " + "; ".join(notes))
     bronze = concat(tables, contract) if tables else empty_bronze(contract)
@@ -840,7 +882,7 @@ def parse_part(
     sha: str,
     run_id: str,
     at: dt.datetime,
-) -> tuple[pa.Table, list[dict[str, Any]], list[tuple[str, str, str]]]:
+) -> ParsedPart:
     """Good rows, quarantine records, and per date column (header, format chosen, warning)."""
     width = len(mapping)
     headers = list(part.header)
@@ -872,16 +914,15 @@ def parse_part(
         return [str(column[local].as_py() or "") for column in columns_text]
 
     arrays: dict[str, pa.Array] = {}
-    failed = pa.array([False] * len(lines), pa.bool_())
+    failed = pa.repeat(pa.scalar(False), len(lines))
     reasons: list[tuple[pa.BooleanArray, str, int, Column]] = []
     formats = contract.timestamp_formats
     chosen: list[tuple[str, str, str]] = []
     for position, target in enumerate(mapping):
-        text = blank_to_null(columns_text[position])
         if isinstance(target, str):
-            arrays[target] = text
+            arrays[target] = blank_to_null(columns_text[position])
             continue
-        parsed = parse_column(text, target.type, formats)
+        parsed = parse_text(columns_text[position], target.type, formats)
         arrays[target.name] = parsed.values
         if target.type in ("timestamp", "date"):
             warning = f"column {headers[position]!r}: {parsed.warning}" if parsed.warning else ""
@@ -916,17 +957,27 @@ def parse_part(
                 c.name: arrays.get(c.name, pa.nulls(size, bronze_type(c))) for c in contract.columns
             },
             **{k: v for k, v in arrays.items() if not any(c.name == k for c in contract.columns)},
-            "_source_file": pa.array([relative] * size, pa.string()),
-            "_source_part": pa.array([part.part] * size, pa.string()),
+            "_source_file": constant(relative, size),
+            "_source_part": constant(part.part, size),
             "_source_line": lines,
-            "_ingested_at": pa.array([at] * size, pa.timestamp("us", tz="UTC")),
-            "_run_id": pa.array([run_id] * size, pa.string()),
-            "_file_sha256": pa.array([sha] * size, pa.string()),
+            "_ingested_at": pa.repeat(pa.scalar(at, pa.timestamp("us", tz="UTC")), size),
+            "_run_id": constant(run_id, size),
+            "_file_sha256": constant(sha, size),
         }
     )
     if failed.true_count:
         table = table.filter(pc.invert(failed))
     return table, quarantine, chosen
+
+
+def constant(value: str | None, size: int) -> pa.Array:
+    """``size`` copies of one audit value, dictionary-encoded: one string, not a million.
+
+    Delta gets plain strings (see :func:`plain_batches`), one batch at a time.
+    """
+    index = pa.scalar(None if value is None else 0, pa.int32())
+    values = pa.array([] if value is None else [value], pa.string())
+    return pa.DictionaryArray.from_arrays(pa.repeat(index, size), values)
 
 
 def split_columns(
@@ -983,6 +1034,63 @@ def concat(tables: Iterable[pa.Table], contract: TableContract) -> pa.Table:
     )
 
 
+WRITE_BATCH_ROWS = 65_536
+
+
+def plain_batches(table: pa.Table) -> pa.RecordBatchReader:
+    """``table`` as a stream of batches with its dictionary columns decoded to plain values,
+    one batch at a time (so a million-row file never holds a million copies of its path).
+    """
+    schema = pa.schema(
+        [
+            f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f
+            for f in table.schema
+        ]
+    )
+    batches = (b.cast(schema) for b in table.to_batches(max_chunksize=WRITE_BATCH_ROWS))
+    return pa.RecordBatchReader.from_batches(schema, batches)
+
+
+def spill_table(table: pa.Table, path: Path) -> Path:
+    """Writes ``table`` to an Arrow IPC file (read back mapped, not loaded) and returns it."""
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table, max_chunksize=WRITE_BATCH_ROWS)
+    return path
+
+
+def spilled_batches(paths: Sequence[Path], contract: TableContract) -> pa.RecordBatchReader:
+    """The rows of the spilled files as one stream, in the schema :func:`concat` would give
+    (columns of later files appended, missing ones NULL), dictionaries decoded."""
+    schemas = []
+    for path in paths:
+        with pa.memory_map(str(path)) as source:
+            schemas.append(pa.ipc.open_file(source).schema)
+    if not schemas:
+        return plain_batches(empty_bronze(contract))
+    unified = pa.unify_schemas(schemas, promote_options="permissive")
+    schema = pa.schema(
+        [f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in unified]
+    )
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for path in paths:
+            with pa.memory_map(str(path)) as source:
+                reader = pa.ipc.open_file(source)
+                for i in range(reader.num_record_batches):
+                    batch = reader.get_batch(i)
+                    yield pa.record_batch(
+                        [
+                            batch.column(f.name).cast(f.type)
+                            if f.name in batch.schema.names
+                            else pa.nulls(batch.num_rows, f.type)
+                            for f in schema
+                        ],
+                        schema=schema,
+                    )
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
 def write_bronze(lakehouse: Lakehouse, contract: TableContract, result: FileResult) -> None:
     """Replaces this path's rows (and any rows of the same content) in one commit.
 
@@ -995,12 +1103,12 @@ def write_bronze(lakehouse: Lakehouse, contract: TableContract, result: FileResu
     try:
         if not lakehouse.exists(ref):
             if result.bronze.num_rows or result.log["status"] == "loaded":
-                lakehouse.write(ref, result.bronze, mode="append")
+                lakehouse.write(ref, plain_batches(result.bronze), mode="append")
             return
         predicate = f"_source_file = {sql_string(file)}"
         if result.log["status"] == "loaded":  # and rows of the same content under another name
             predicate += f" OR _file_sha256 = {sql_string(sha)}"
-        lakehouse.write(ref, result.bronze, mode="overwrite", predicate=predicate)
+        lakehouse.write(ref, plain_batches(result.bronze), mode="overwrite", predicate=predicate)
     except LakehouseError:
         raise
     except Exception as exc:
@@ -1121,29 +1229,32 @@ def rebuild_bronze_table(
     }
     state = LoadState(logged=before.logged)
     results = []
-    if (landing / source.name).is_dir():
-        results = ingest_source(
-            lakehouse,
-            landing,
-            source,
-            run_id=run_id,
-            ingested_at=ingested_at,
-            progress=progress,
-            options=options,
-            state=state,
-            only=contract,
-            write=False,
-        )
-    loaded = [r for r in results if r.log["status"] == "loaded" and r.contract == contract]
-    tables = [r.bronze for r in loaded if r.bronze is not None]
-    data = concat(tables, contract) if tables else empty_bronze(contract)
-    ref = TableRef("bronze", contract.bronze_table)
-    path = lakehouse.path(ref)
-    if path.exists() and ops.table_damage(lakehouse, ref) is not None:
-        # Its log cannot be read, so it cannot be overwritten: keep it aside for inspection
-        # (a name that is not an identifier is not a table), write a new one.
-        path.rename(path.with_name(f".{path.name}.damaged-{run_id}"))
-    lakehouse.write(ref, data, mode="overwrite")
+    scratch = lakehouse.home / "_tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bronze-rebuild-", dir=scratch) as spill:
+        if (landing / source.name).is_dir():
+            results = ingest_source(
+                lakehouse,
+                landing,
+                source,
+                run_id=run_id,
+                ingested_at=ingested_at,
+                progress=progress,
+                options=options,
+                state=state,
+                only=contract,
+                write=False,
+                spill=Path(spill),
+            )
+        loaded = [r for r in results if r.log["status"] == "loaded" and r.contract == contract]
+        data = spilled_batches([r.spilled for r in loaded if r.spilled is not None], contract)
+        ref = TableRef("bronze", contract.bronze_table)
+        path = lakehouse.path(ref)
+        if path.exists() and ops.table_damage(lakehouse, ref) is not None:
+            # Its log cannot be read, so it cannot be overwritten: keep it aside for
+            # inspection (a name that is not an identifier is not a table), write a new one.
+            path.rename(path.with_name(f".{path.name}.damaged-{run_id}"))
+        lakehouse.write(ref, data, mode="overwrite")
     for r in loaded:
         r.log["superseded_sha256"] = None  # the whole table was replaced, not one path
     removed = []

@@ -21,12 +21,13 @@ import re
 import sys
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -38,6 +39,7 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 _DELIMITERS = (",", ";", "\t", "|")
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _UTF8_SEQUENCE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
@@ -263,46 +265,108 @@ def parse_csv_text(
 
 def parse_csv_fast(text: str, part: str | None) -> RawTable | None:
     """Arrow's reading of a file that needs no line-by-line care, else None."""
-    if not text or "\x00" in text or text.count("\r") != text.count("\r\n"):
+    return parse_csv_utf8(text.encode("utf-8"), part)
+
+
+def parse_csv_utf8(
+    data: bytes, part: str | None, limits: ReadLimits | None = None
+) -> RawTable | None:
+    """Arrow's reading of UTF-8 CSV bytes that need no line-by-line care, else None.
+
+    None for bytes that are not UTF-8 (Arrow checks every cell; the header is decoded
+    here), hold NUL bytes, bare CRs, blank lines or quoted line breaks: the caller decodes
+    the file and reads it row by row, which can say what is wrong. Ragged rows come back
+    as ``broken`` with their lines, as the row-by-row reader would report them. The bytes
+    are read in place (no decoded copy of the file). With ``limits`` the header is checked
+    before the rows are split.
+    """
+    if not data or b"\x00" in data:
         return None
-    body = text[:-1] if text.endswith("\n") else text
-    if "\n\n" in body or "\n\r\n" in body or body.startswith(("\n", "\r")) or not body.strip():
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return None  # bare CRs (old Mac line ends)
+    size = len(data) - 1 if data.endswith(b"\n") else len(data)
+    first_end = data.find(b"\n", 0, size)
+    if first_end <= 0:
+        return None  # no data row, or a blank first line
+    if data.find(b"\n\n", 0, size) >= 0 or data.find(b"\n\r\n", 0, size) >= 0:
         return None  # blank lines: the row-by-row reader reports them
-    physical_rows = body.count("\n")  # lines after the header
-    if physical_rows == 0:
+    try:
+        first_line = data[:first_end].decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
         return None
-    first_line = body[: body.find("\n")].rstrip("\r")  # no copy of the rest
+    if not first_line.strip() and (limits is not None or not data[:size].decode().strip()):
+        return None  # all blank, or a header to find below blank lines: the row reader does
+    physical_rows = data.count(b"\n", 0, size)  # lines after the header
     delimiter = sniff_delimiter(first_line)
     header = next(csv.reader([first_line], delimiter=delimiter), [])
     if not header:
         return None
-    invalid: list[object] = []
-
-    def on_invalid(row: object) -> str:
-        invalid.append(row)
-        return "skip"
-
-    names = [f"c{i}" for i in range(len(header))]
-    try:
-        table = pacsv.read_csv(
-            pa.BufferReader(body.encode("utf-8")),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+    if limits is not None:
+        check_header(header, limits)
+    body = pa.py_buffer(data).slice(0, size)
+    broken: list[BrokenRow] = []
+    try:  # a ragged row raises (no Python callback per row: it would slow every block)
+        table = _arrow_csv(body, len(header), delimiter)
     except (pa.ArrowInvalid, UnicodeError):
-        return None
-    if invalid or table.num_rows != physical_rows:
-        return None  # ragged rows or quoted line breaks: line numbers need the slow reader
-    columns = [c.combine_chunks() for c in table.columns]
-    lines = pa.array(range(2, physical_rows + 2), pa.int64())
-    return RawTable(part, header, [], [], columns=columns, line_numbers=lines)
+        # Ragged rows, or not UTF-8: read again on one thread, which knows each ragged
+        # row's line, and set those rows aside as the row-by-row reader would.
+        ragged: list[pacsv.InvalidRow] = []
+
+        def keep(row: pacsv.InvalidRow) -> str:
+            ragged.append(row)
+            return "skip"
+
+        try:
+            table = _arrow_csv(body, len(header), delimiter, on_invalid=keep)
+        except (pa.ArrowInvalid, UnicodeError):
+            return None  # not UTF-8: the caller decodes it
+        for row in ragged:
+            fields = next(csv.reader([row.text], delimiter=delimiter), [])
+            if row.number is None or len(fields) == len(header):
+                return None  # Arrow and the csv module disagree: the row reader decides
+            if len(fields) <= 1 and not "".join(fields).strip():
+                return None  # a blank line (white space, or ""): the row reader notes it
+            if _unclosed_quote_field(row.text, delimiter) is not None:
+                return None  # a quote never closed: the row reader reports what it swallowed
+            reason = ragged_reason(header, len(fields))
+            broken.append(BrokenRow(row.number, "ragged_row", reason, fields))
+    if table.num_rows + len(broken) != physical_rows:
+        return None  # quoted line breaks: line numbers need the row-by-row reader
+    columns = []
+    for name in table.column_names:  # one column's copy at a time, each original freed
+        columns.append(table.column(name).combine_chunks())
+        table = table.drop_columns([name])
+    lines = np.arange(2, physical_rows + 2, dtype=np.int64)
+    if broken:
+        lines = np.delete(lines, [b.line - 2 for b in broken])
+    return RawTable(
+        part, header, [], [], broken=broken, columns=columns, line_numbers=pa.array(lines)
+    )
+
+
+def _arrow_csv(
+    body: pa.Buffer,
+    width: int,
+    delimiter: str,
+    on_invalid: Callable[[pacsv.InvalidRow], str] | None = None,
+) -> pa.Table:
+    """The rows after the header as text columns c0..cN, read by pyarrow.csv: on all cores,
+    or on one (which numbers each row) when ``on_invalid`` is given to collect bad rows."""
+    names = [f"c{i}" for i in range(width)]
+    return pacsv.read_csv(
+        pa.BufferReader(body),
+        read_options=pacsv.ReadOptions(
+            column_names=names, skip_rows=1, use_threads=on_invalid is None
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
 
 
 def parse_csv_rows(text: str, part: str | None = None) -> RawTable:
@@ -459,7 +523,7 @@ def sheet_table(name: str, batch: pa.RecordBatch, limits: ReadLimits) -> RawTabl
             f"sheet {name!r} has {batch.num_columns:,} columns, more than the limit of "
             f"{limits.max_columns:,}; remove the extra columns"
         )
-    columns = [pc.fill_null(c, "") for c in batch.columns]
+    columns = [pc.fill_null(c, "") if c.null_count else c for c in batch.columns]
     if not columns:
         return None
     filled = [pc.not_equal(c, "") for c in columns]
@@ -477,7 +541,11 @@ def sheet_table(name: str, batch: pa.RecordBatch, limits: ReadLimits) -> RawTabl
     data_rows = rows[1:]
     lines = pc.add(data_rows, 1).cast(pa.int64())  # row index 0 is the sheet's row 1
     width = len(header)
-    text_columns = [pc.take(c, data_rows) for c in columns[:width]]
+    if len(data_rows) and data_rows[-1].as_py() - data_rows[0].as_py() + 1 == len(data_rows):
+        start = data_rows[0].as_py()  # no blank row among the data: a view, not a copy
+        text_columns = [c.slice(start, len(data_rows)) for c in columns[:width]]
+    else:
+        text_columns = [pc.take(c, data_rows) for c in columns[:width]]
     broken: list[BrokenRow] = []
     if len(columns) > width:
         beyond = filled[width]
@@ -589,8 +657,13 @@ def read_bytes(
     limits = limits or ReadLimits()
     if name.endswith(SPREADSHEET_SUFFIXES):
         return _workbook_tables(read_spreadsheet(data, limits), part)
-    if not data.strip():
+    if not data or data.isspace():  # as ``not data.strip()``, without copying the file
         raise SourceError("the file holds only white space; deliver it again with a header row")
+    if not name.endswith(JSON_SUFFIXES) and not data.startswith(_UTF16_BOMS):
+        bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+        fast = parse_csv_utf8(data[bom:] if bom else data, part, limits)
+        if fast is not None:
+            return [fast]  # UTF-8, with or without BOM: no note, as decode_text would say
     text, encoding = decode_text(data)
     del data  # the text replaces the bytes: keep one copy of the file in memory
     if name.endswith(JSON_SUFFIXES):

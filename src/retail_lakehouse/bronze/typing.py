@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -57,9 +58,11 @@ class Parsed:
 
 
 def blank_to_null(values: pa.Array) -> pa.Array:
-    """Empty and white-space-only strings become NULL."""
-    stripped = pc.utf8_trim_whitespace(values)
-    return pc.if_else(pc.equal(stripped, ""), pa.scalar(None, pa.string()), values)
+    """Empty and white-space-only strings become NULL (``values`` itself when none is)."""
+    blank = pc.or_(pc.equal(values, ""), pc.utf8_is_space(values))  # no copy of the text
+    if not blank.true_count:
+        return values
+    return pc.if_else(blank, pa.scalar(None, pa.string()), values)
 
 
 def _invalid(present: pa.Array, parsed: pa.Array) -> pa.BooleanArray:
@@ -91,8 +94,10 @@ def parse_float(values: pa.Array) -> Parsed:
     decimal-point column, ``1.234`` in a decimal-comma one) are invalid rather than misread.
     """
     text = pc.utf8_trim_whitespace(values)
-    comma_column = pc.any(pc.match_substring_regex(text, _SURELY_DECIMAL_COMMA)).as_py() and (
-        not pc.any(pc.match_substring_regex(text, _SURELY_DECIMAL_POINT)).as_py()
+    comma_column = (
+        pc.any(pc.match_substring(text, ",")).as_py()  # cheap: most columns have no comma
+        and pc.any(pc.match_substring_regex(text, _SURELY_DECIMAL_COMMA)).as_py()
+        and not pc.any(pc.match_substring_regex(text, _SURELY_DECIMAL_POINT)).as_py()
     )
     if comma_column:
         point = pc.match_substring(text, ".")
@@ -153,13 +158,24 @@ def _strptime(text: pa.Array, fmt: str) -> pa.Array:
     return parsed
 
 
-def parse_timestamp(values: pa.Array, formats: Sequence[str] = ()) -> Parsed:
+def _count(parsed: pa.Array, weights: pa.Array | None) -> int:
+    """How many rows ``parsed`` holds a value for (each weighing ``weights``, else 1)."""
+    if weights is None:
+        return int(len(parsed) - parsed.null_count)
+    return int(pc.sum(pc.filter(weights, pc.is_valid(parsed))).as_py() or 0)
+
+
+def parse_timestamp(
+    values: pa.Array, formats: Sequence[str] = (), *, weights: pa.Array | None = None
+) -> Parsed:
     """Parses with the one format (per file) that reads the most values.
 
     ISO ``T`` separators, a trailing ``Z``/``+00:00`` and fractional seconds are accepted.
     Day-first vs month-first is decided by the data, never per value: the format that reads
     the most values wins (a day above 12 decides). When both orders read every value, the
     first listed (month-first among the defaults) is used and ``warning`` says so.
+    ``weights`` (the distinct values of a column with the number of rows holding each)
+    makes "most values" count rows.
     """
     text = pc.utf8_trim_whitespace(values)
     text = pc.replace_substring_regex(text, r"^(\d{4}-\d{2}-\d{2})T", r"\1 ")
@@ -170,17 +186,17 @@ def parse_timestamp(values: pa.Array, formats: Sequence[str] = ()) -> Parsed:
     best_fmt, best_count = "", -1
     for fmt in formats or DEFAULT_TIMESTAMP_FORMATS:
         candidate = _strptime(base, fmt)
-        count = len(candidate) - candidate.null_count
+        count = _count(candidate, weights)
         if count > best_count:
             best, best_fmt, best_count = candidate, fmt, count
-        if count == len(base) - base.null_count:
+        if count == _count(base, weights):
             break
     assert best is not None
     warning = ""
     swapped = swap_day_month(best_fmt)
     if best_count > 0 and swapped in (formats or DEFAULT_TIMESTAMP_FORMATS):
         other = _strptime(base, swapped)
-        if len(other) - other.null_count == best_count:
+        if _count(other, weights) == best_count:
             order = "day" if best_fmt.index("%d") < best_fmt.index("%m") else "month"
             warning = (
                 f"day and month cannot be told apart (no value has a day above 12); read "
@@ -205,8 +221,10 @@ def swap_day_month(fmt: str) -> str:
     return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
 
 
-def parse_date(values: pa.Array, formats: Sequence[str] = ()) -> Parsed:
-    stamp = parse_timestamp(values, formats)
+def parse_date(
+    values: pa.Array, formats: Sequence[str] = (), *, weights: pa.Array | None = None
+) -> Parsed:
+    stamp = parse_timestamp(values, formats, weights=weights)
     return Parsed(pc.cast(stamp.values, pa.date32()), stamp.invalid, stamp.detail, stamp.warning)
 
 
@@ -249,25 +267,66 @@ def null_tokens_to_null(values: pa.Array) -> pa.Array:
     )
 
 
-def parse_column(values: pa.Array, type_: ColumnType, formats: Sequence[str] = ()) -> Parsed:
+def parse_column(
+    values: pa.Array,
+    type_: ColumnType,
+    formats: Sequence[str] = (),
+    *,
+    weights: pa.Array | None = None,
+) -> Parsed:
     """Parses one text column (empty strings already NULL) into ``type_``.
 
     Typed columns also read the usual null spellings (``NULL``, ``NaN``, ...) as NULL;
-    text columns keep them, since they may be real values.
+    text columns keep them, since they may be real values. ``weights``: see
+    :func:`parse_timestamp`.
     """
     if type_ != "string":
         values = null_tokens_to_null(values)
     parsers: dict[str, Callable[[pa.Array], Parsed]] = {
-        "string": lambda v: Parsed(v, pa.array([False] * len(v), pa.bool_())),
+        "string": lambda v: Parsed(v, pa.repeat(pa.scalar(False), len(v))),
         "int": parse_int,
         "float": parse_float,
         "decimal": parse_float,
         "bool": parse_bool,
         "json": parse_json,
-        "timestamp": lambda v: parse_timestamp(v, formats),
-        "date": lambda v: parse_date(v, formats),
+        "timestamp": lambda v: parse_timestamp(v, formats, weights=weights),
+        "date": lambda v: parse_date(v, formats, weights=weights),
     }
     return parsers[type_](values)
+
+
+DISTINCT_SAMPLE_ROWS = 65_536
+
+
+def _repeats(text: pa.Array) -> bool:
+    """Whether ``text`` repeats its values enough to parse each distinct one once: dates,
+    quantities and prices do (a million rows, tens of thousands of values), ids do not."""
+    if len(text) < 2 * DISTINCT_SAMPLE_ROWS:
+        return False
+    sample = text.slice(0, DISTINCT_SAMPLE_ROWS)
+    return 2 * len(pc.unique(sample)) <= len(sample)
+
+
+def parse_text(text: pa.Array, type_: ColumnType, formats: Sequence[str] = ()) -> Parsed:
+    """Parses one text column as read (blank values become NULL) into ``type_``.
+
+    Every parser works value by value except the per-file choices (timestamp format,
+    decimal comma), which count rows. So a column that repeats its values is parsed one
+    distinct value at a time, each weighed by its rows, and the results are mapped back to
+    the rows by Arrow: the same values and verdicts, for a fraction of the regex work.
+    """
+    if type_ in ("string", "json") or not _repeats(text):
+        return parse_column(blank_to_null(text), type_, formats)
+    encoded = pc.dictionary_encode(text)
+    indices = encoded.indices
+    rows_per_value = np.bincount(
+        indices.drop_null().to_numpy(), minlength=len(encoded.dictionary)
+    ).astype(np.int64)
+    parsed = parse_column(
+        blank_to_null(encoded.dictionary), type_, formats, weights=pa.array(rows_per_value)
+    )
+    invalid = pc.fill_null(pc.take(parsed.invalid, indices), False)
+    return Parsed(pc.take(parsed.values, indices), invalid, parsed.detail, parsed.warning)
 
 
 TYPE_WORDS = {
