@@ -399,3 +399,109 @@ def test_tables_lists_what_a_run_built(home: Path, cli: Cli) -> None:
     assert cli("run").code == 0
     out = cli("tables").out
     assert "gold.sales_daily" in out and "silver.fact_order_line" in out
+
+
+# --- a damaged table: every command names it and its repair, and the repair works ----------
+
+DAILY = "select count(*) as days, sum(units) as units, sum(orders) as orders from gold.sales_daily"
+REBUILD_DAILY = "rebuild it with `lakehouse run --full-refresh --select gold.sales_daily`"
+
+
+def sql_csv(cli: Cli, query: str) -> list[str]:
+    result = cli("sql", query, "--format", "csv")
+    assert result.code == 0, result.err
+    return result.out.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("tamper", "what"),
+    [("truncate", "is truncated or not Parquet"), ("delete", "is missing")],
+)
+def test_a_gold_data_file_cut_short_or_deleted_is_one_line_naming_the_table_and_its_repair(
+    home: Path, cli: Cli, tamper: str, what: str
+) -> None:
+    assert cli("run").code == 0
+    before = sql_csv(cli, DAILY)
+    [parquet] = (home / "gold" / "sales_daily").glob("*.parquet")
+    if tamper == "truncate":
+        parquet.write_bytes(parquet.read_bytes()[:100])
+    else:
+        parquet.unlink()
+
+    result = cli("sql", DAILY)
+    assert result.code == 2
+    assert result.err_lines == [
+        f"error: gold.sales_daily is damaged (a data file ({parquet.name}) {what}): {REBUILD_DAILY}"
+    ]
+    check = cli("check")
+    assert check.code == 1
+    assert f"✗ {result.err_lines[0].removeprefix('error: ')}" in check.err_lines
+    run = cli("run")  # would keep the table `up_to_date` and build on it otherwise
+    assert (run.code, run.err_lines) == (2, result.err_lines)
+
+    assert cli("run", "--full-refresh", "--select", "gold.sales_daily").code == 0
+    assert sql_csv(cli, DAILY) == before
+    assert cli("check").code == 0
+
+
+@pytest.mark.parametrize(
+    ("tamper", "what"),
+    [
+        ("delete the first commit", "its _delta_log has lost its first commit"),
+        ("garble the last commit", "a commit file of its _delta_log is not valid JSON"),
+    ],
+)
+def test_a_gold_delta_log_that_lost_or_garbled_a_commit_is_named_by_every_command(
+    home: Path, cli: Cli, tamper: str, what: str
+) -> None:
+    assert cli("run").code == 0
+    before = sql_csv(cli, DAILY)
+    assert cli("run", "--full-refresh", "--select", "gold.sales_daily").code == 0
+    log = home / "gold" / "sales_daily" / "_delta_log"
+    if tamper == "delete the first commit":
+        (log / "00000000000000000000.json").unlink()
+    else:
+        (log / "00000000000000000001.json").write_text("{garbage")
+
+    line = f"error: gold.sales_daily is damaged ({what}): {REBUILD_DAILY}"
+    for command in (["sql", DAILY], ["run"], ["tables"], ["describe", "gold.sales_daily"]):
+        result = cli(*command)
+        assert (result.code, result.err_lines) == (2, [line]), command
+    assert f"✗ {line.removeprefix('error: ')}" in cli("check").err_lines
+
+    assert cli("run", "--full-refresh", "--select", "gold.sales_daily").code == 0
+    assert sql_csv(cli, DAILY) == before
+    assert cli("check").code == 0
+    [kept] = (home / "gold").glob(".sales_daily.damaged-*")  # kept aside for inspection
+    assert (kept / "_delta_log").is_dir()
+
+
+def test_a_bronze_delta_log_that_lost_a_commit_is_rebuilt_from_landing(
+    home: Path, cli: Cli
+) -> None:
+    assert cli("run").code == 0
+    (home / "landing" / "online_retail" / "later.csv").write_text(
+        online_retail_csv(LINE.replace("489434", "489435"))
+    )
+    assert cli("run").code == 0
+    bronze_rows = "select count(*) as n from bronze.online_retail_transactions"
+    before = sql_csv(cli, DAILY)
+    assert sql_csv(cli, bronze_rows) == ["n", "3"]
+    log = home / "bronze" / "online_retail_transactions" / "_delta_log"
+    (log / "00000000000000000000.json").unlink()
+
+    line = (
+        "error: bronze.online_retail_transactions is damaged (its _delta_log has lost its "
+        "first commit): rebuild it from landing with "
+        "`lakehouse run --full-refresh --select bronze.online_retail_transactions`"
+    )
+    for command in (["run"], ["sql", bronze_rows]):
+        result = cli(*command)
+        assert (result.code, result.err_lines) == (2, [line]), command
+
+    repair = cli("run", "--full-refresh", "--select", "bronze.online_retail_transactions")
+    assert repair.code == 0, repair.err
+    assert sql_csv(cli, bronze_rows) == ["n", "3"]  # every landed row, once
+    assert cli("run").code == 0
+    assert sql_csv(cli, DAILY) == before
+    assert cli("check").code == 0

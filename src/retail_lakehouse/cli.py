@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from retail_lakehouse import __version__
-from retail_lakehouse.errors import LakehouseError
+from retail_lakehouse.errors import LakehouseError, TablesDamaged
 from retail_lakehouse.settings import Settings
 from retail_lakehouse.sources import SOURCE_NAMES, Scale, get_source
 from retail_lakehouse.terminal import format_value, is_numeric_type, safe, visible
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from retail_lakehouse.engines import Engine
     from retail_lakehouse.engines.sandbox import QueryResult
     from retail_lakehouse.runner.run import RunReport
+    from retail_lakehouse.storage import Lakehouse, TableRef
 
 
 class EngineName(StrEnum):
@@ -89,13 +90,15 @@ errors = Console(
 
 
 @contextmanager
-def engine_for(settings: Settings, name: str) -> Iterator[Engine]:
+def engine_for(
+    settings: Settings, name: str, lakehouse: Lakehouse | None = None
+) -> Iterator[Engine]:
     from retail_lakehouse.engines import open_engine
     from retail_lakehouse.storage import Lakehouse
 
     engine = open_engine(
         name,
-        Lakehouse(settings.home),
+        lakehouse or Lakehouse(settings.home),
         spark_remote=settings.spark_remote,
         memory_limit=settings.memory_limit,
     )
@@ -205,12 +208,15 @@ def execute_run(
     from retail_lakehouse.progress import progress_display
     from retail_lakehouse.runner.run import run_pipeline
     from retail_lakehouse.sources import all_sources
+    from retail_lakehouse.storage import Lakehouse
 
     settings.check_writable()
     run_id = ops.new_run_id()
+    lakehouse = Lakehouse(settings.home)
+    refuse_damaged_tables(lakehouse, select, full_refresh, run_id)
     log = JsonLog(settings.home / "ops" / "logs", run_id)
     with (
-        engine_for(settings, engine_name) as engine,
+        engine_for(settings, engine_name, lakehouse) as engine,
         progress_display(console) as progress,
     ):
         task = progress.add_task("ingesting landing files", total=None)
@@ -237,6 +243,49 @@ def execute_run(
             on_event=on_event,
             ingest_options=IngestOptions.from_settings(settings),
         )
+
+
+def refuse_damaged_tables(
+    lakehouse: Lakehouse, select: str | None, full_refresh: bool, run_id: str
+) -> None:
+    """A table that cannot be read (a commit file missing or garbled, a data file missing
+    or cut short) stops the run before it starts, with ``lakehouse check``'s line naming it
+    and its repair: a full refresh selecting it, which this run then is. A table whose log
+    cannot be opened is then moved aside (as ``<layer>/.<table>.damaged-<run_id>``, kept for
+    inspection) so it can be rebuilt: bronze from landing, silver and gold from their inputs.
+
+    Reads each table's log (the engine reads it next, from the same cache) and its data
+    files' footers: a fraction of a second on the demo lakehouse.
+    """
+    from retail_lakehouse.checks import damaged, damaged_tables, log_damage
+
+    broken = damaged_tables(lakehouse)
+    if not broken:
+        return
+    rebuilt = selected_for_rebuild(lakehouse, select) if full_refresh else set()
+    left = [damaged(lakehouse, ref, why) for ref, why in broken.items() if ref not in rebuilt]
+    if left:
+        raise TablesDamaged(left)
+    for ref in broken:
+        if log_damage(lakehouse, ref) is not None:  # else the rebuild overwrites it
+            path = lakehouse.path(ref)
+            path.rename(path.with_name(f".{path.name}.damaged-{run_id}"))
+
+
+def selected_for_rebuild(lakehouse: Lakehouse, select: str | None) -> set[TableRef]:
+    """The tables a ``--full-refresh`` run with this ``--select`` rewrites from scratch."""
+    from retail_lakehouse.runner.project import DEFAULT_MODELS_DIR, Project
+    from retail_lakehouse.runner.run import split_bronze_selectors
+    from retail_lakehouse.storage import TableRef
+
+    bronze_tokens, model_select = split_bronze_selectors(select)
+    chosen = {TableRef.parse(token.strip("+")) for token in bronze_tokens}
+    if model_select or not bronze_tokens:
+        project = Project.load(
+            DEFAULT_MODELS_DIR, cache=lakehouse.home / "_tmp" / "sql-tables.json"
+        )
+        chosen |= {model.ref for model in project.select(model_select)}
+    return chosen
 
 
 def print_run(report: RunReport) -> None:
@@ -592,6 +641,10 @@ def main() -> None:
     except KeyboardInterrupt:
         print_interrupted()
         sys.exit(130)
+    except TablesDamaged as exc:
+        for problem in exc.problems:
+            errors.print(f"[red]error:[/] {safe(problem)}")
+        sys.exit(exc.exit_code)
     except LakehouseError as exc:
         errors.print(f"[red]error:[/] {safe(exc)}")
         sys.exit(exc.exit_code)
@@ -602,11 +655,28 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("LAKEHOUSE_DEBUG"):
             raise
+        damage = damaged_tables()
+        if damage:  # the likely cause: say which table and how to repair it
+            for problem in damage:
+                errors.print(f"[red]error:[/] {safe(problem)}")
+            sys.exit(2)
         errors.print(
             f"[red]unexpected error:[/] {safe(type(exc).__name__)}: {safe(exc)}\n"
             "Re-run with LAKEHOUSE_DEBUG=1 for the traceback, and please report it."
         )
         sys.exit(3)
+
+
+def damaged_tables() -> list[str]:
+    """``lakehouse check``'s line for each table of $LAKEHOUSE_HOME that cannot be read."""
+    try:
+        from retail_lakehouse.checks import damaged, damaged_tables
+        from retail_lakehouse.storage import Lakehouse
+
+        lakehouse = Lakehouse(Settings.from_env().home)
+        return [damaged(lakehouse, ref, why) for ref, why in damaged_tables(lakehouse).items()]
+    except Exception:  # the diagnosis must not hide the error it explains
+        return []
 
 
 def print_interrupted() -> None:
