@@ -505,3 +505,42 @@ def test_a_bronze_delta_log_that_lost_a_commit_is_rebuilt_from_landing(
     assert cli("run").code == 0
     assert sql_csv(cli, DAILY) == before
     assert cli("check").code == 0
+
+
+def test_check_during_a_run_waits_for_it_instead_of_raising_false_alarms(
+    home: Path, cli: Cli
+) -> None:
+    from retail_lakehouse.engines import open_engine
+    from retail_lakehouse.runner.run import run_pipeline
+    from retail_lakehouse.sources import all_sources
+    from retail_lakehouse.storage import Lakehouse
+
+    assert cli("run").code == 0
+    (home / "landing" / "online_retail" / "more.csv").write_text(
+        online_retail_csv(LINE.replace("489434", "489436"))
+    )
+    reports = []
+
+    def a_run() -> None:  # tables are committed one at a time while it runs
+        engine = open_engine("duckdb", Lakehouse(home))
+        try:
+            reports.append(
+                run_pipeline(engine, all_sources(), landing=home / "landing", run_id="r2")
+            )
+        finally:
+            engine.close()
+
+    running = threading.Thread(target=a_run)
+    running.start()
+    lock = home / ".run.lock"
+    while running.is_alive() and not lock.read_text().strip():
+        threading.Event().wait(0.01)  # until the run holds the lock
+    result = cli("check")
+    assert not running.is_alive()  # check read the lakehouse after the run, not during it
+    running.join()
+    assert not reports[0].failed
+    assert (result.code, result.err_lines) == (
+        0,
+        [f"waiting: a run is working on {home}; checking once it has finished (Ctrl-C stops)"],
+    )
+    assert "✓ row conservation holds" in result.out

@@ -12,8 +12,9 @@ import os
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -533,12 +534,40 @@ def check() -> None:
     from retail_lakehouse.storage import Lakehouse
 
     settings = Settings.from_env()
-    problems = checks.check_lakehouse(Lakehouse(settings.home))
+    with between_runs(settings.home):
+        problems = checks.check_lakehouse(Lakehouse(settings.home))
     if problems:
         for p in problems:
             errors.print(f"[red]✗[/] {safe(p)}")
         raise typer.Exit(1)
     console.print("[green]✓[/] row conservation holds and no `fail` expectation failed")
+
+
+@contextmanager
+def between_runs(home: Path) -> Iterator[None]:
+    """Holds the run lock (waiting for a run in progress to end first), so what is read is
+    the lakehouse between two runs, never a run's half-committed tables. A home that does
+    not exist or cannot be written is read as it is."""
+    from retail_lakehouse.runner.lock import RunInProgress, run_lock
+
+    held = ExitStack()
+    told = False
+    while home.is_dir():
+        try:
+            held.enter_context(run_lock(home))
+            break
+        except RunInProgress:
+            if not told:
+                errors.print(
+                    f"[yellow]waiting:[/] a run is working on {safe(home)}; checking once it "
+                    "has finished (Ctrl-C stops)"
+                )
+                told = True
+            time.sleep(0.2)
+        except OSError:  # a read-only lakehouse: no run can be writing it either
+            break
+    with held:
+        yield
 
 
 #: Commands that live beside their logic, imported only when run (keeps --help fast):
