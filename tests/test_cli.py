@@ -544,3 +544,26 @@ def test_check_during_a_run_waits_for_it_instead_of_raising_false_alarms(
         [f"waiting: a run is working on {home}; checking once it has finished (Ctrl-C stops)"],
     )
     assert "✓ row conservation holds" in result.out
+
+
+def test_run_says_which_files_it_skipped_and_warns_about_undecidable_dates(
+    home: Path, cli: Cli
+) -> None:
+    landing = home / "landing"
+    (landing / "online_retail" / "or.csv").write_text(
+        online_retail_csv(LINE.replace("2009-12-01", "01/12/2010").replace(" 07:45:00", " 07:45"))
+    )
+    (landing / "online_retail" / "_SUCCESS").write_text("")
+    (landing / "elsewhere").mkdir()
+    (landing / "elsewhere" / "x.csv").write_text("a\n1\n")
+    result = cli("run", "--select", "silver.stg_online_retail__order_line")
+    assert result.code == 0, result.err
+    assert (
+        "ingest: 1 file(s) loaded (1 rows, 0 quarantined), 0 already loaded, 0 rejected, "
+        "2 skipped" in result.out
+    )
+    assert result.err_lines == [
+        "note online_retail/or.csv: column 'InvoiceDate': day and month cannot be told apart "
+        "(no value has a day above 12); read month first (%m/%d/%Y %H:%M); deliver ISO dates "
+        "(YYYY-MM-DD) to be sure"
+    ]

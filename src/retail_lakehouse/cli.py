@@ -292,14 +292,29 @@ def selected_for_rebuild(lakehouse: Lakehouse, select: str | None) -> set[TableR
 def print_run(report: RunReport) -> None:
     if report.ingest is not None:
         ing = report.ingest
+        others = ", ".join(
+            f"{ing.count(status)} {status}"
+            for status in ("skipped", "waiting", "removed")
+            if ing.count(status)
+        )
         console.print(
             f"ingest: {ing.count('loaded')} file(s) loaded ({ing.rows:,} rows, "
             f"{ing.quarantined:,} quarantined), {ing.count('skipped_duplicate')} already "
-            f"loaded, {ing.count('rejected')} rejected"
+            f"loaded, {ing.count('rejected')} rejected" + (f", {others}" if others else "")
         )
         for f in ing.files:
             if f["status"] == "rejected":
                 errors.print(f"[red]rejected[/] {safe(f['file'])}: {safe(f['message'])}")
+            elif f["status"] == "waiting" or (f["status"] == "loaded" and f.get("message")):
+                # still being written; or loaded with a caveat (dates read month first, a
+                # corrected re-delivery replacing an earlier version)
+                label = "waiting" if f["status"] == "waiting" else "note"
+                errors.print(f"[yellow]{label}[/] {safe(f['file'])}: {safe(f['message'])}")
+        if ing.count("skipped"):
+            console.print(
+                '  skipped files and why: lakehouse sql "select file, message from '
+                "ops.ingest_log where status = 'skipped'\""
+            )
         if ing.quarantined:
             console.print(
                 "  quarantined rows, with file, line and reason: lakehouse sql "
