@@ -335,6 +335,44 @@ def test_ctrl_c_during_a_run_exits_130_and_releases_the_run_lock(
     assert cli("run").code == 0  # the lock was released
 
 
+def test_ctrl_c_that_a_duckdb_query_swallows_still_stops_the_run_with_exit_130(
+    home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retail_lakehouse.runner import run as runner
+
+    assert cli("run").code == 0
+    before = sql_csv(cli, DAILY)
+    (home / "landing" / "online_retail" / "more.csv").write_text(
+        online_retail_csv(LINE.replace("489434", "489436"))
+    )
+    real_build = runner.build_model
+    built = []
+
+    def build_interrupted(*args: object, **kwargs: object) -> object:
+        if built:  # the second model: Ctrl-C arrives during its DuckDB query
+            try:
+                _thread.interrupt_main()  # the SIGINT handler runs, as for a real Ctrl-C
+                threading.Event().wait(1)
+            except KeyboardInterrupt:
+                raise RuntimeError("Query interrupted") from None  # what DuckDB makes of it
+        built.append(args)
+        return real_build(*args, **kwargs)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(runner, "build_model", build_interrupted)
+        result = cli("run")
+    assert len(built) == 1  # the run stopped at the interrupted model
+    assert result.code == 130
+    assert result.err_lines == [
+        "interrupted: stopped; every table write is one Delta commit, so nothing is "
+        "half-written. Run the command again to finish."
+    ]
+    assert cli("run").code == 0  # the lock was released; the run finishes the work
+    assert before == ["days,units,orders", "1,12,1"]
+    assert sql_csv(cli, DAILY) == ["days,units,orders", "1,24,2"]  # the new order, once
+    assert cli("check").code == 0
+
+
 # --- a newcomer's first hour ---------------------------------------------------------------
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from enum import StrEnum
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -219,10 +222,15 @@ def execute_run(
     with (
         engine_for(settings, engine_name, lakehouse) as engine,
         progress_display(console) as progress,
+        ctrl_c_seen() as interrupted,
     ):
         task = progress.add_task("ingesting landing files", total=None)
 
         def on_event(kind: str, data: dict[str, Any]) -> None:
+            if interrupted.is_set():
+                # Ctrl-C reached a DuckDB query, which stopped it as a failed model: stop the
+                # run here, between two commits, as for a Ctrl-C anywhere else.
+                raise KeyboardInterrupt
             log.event(kind, data)
             if kind == "ingest_file":
                 progress.update(task, description=f"ingesting {safe(data['message'])}")
@@ -233,7 +241,7 @@ def execute_run(
             elif kind == "model_done":
                 progress.update(task, advance=1, description=f"built {safe(data['table_name'])}")
 
-        return run_pipeline(
+        report = run_pipeline(
             engine,
             all_sources(),
             landing=settings.landing,
@@ -244,6 +252,30 @@ def execute_run(
             on_event=on_event,
             ingest_options=IngestOptions.from_settings(settings),
         )
+        if interrupted.is_set():  # e.g. during the serving file's DuckDB queries
+            raise KeyboardInterrupt
+        return report
+
+
+@contextmanager
+def ctrl_c_seen() -> Iterator[threading.Event]:
+    """Ctrl-C raises KeyboardInterrupt as usual and is also remembered: a DuckDB query turns
+    the KeyboardInterrupt into its own error (the model is recorded as failed, the run goes
+    on), so the run checks the event after each step and stops there."""
+    seen = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield seen
+        return
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        seen.set()
+        signal.default_int_handler(signum, frame)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def refuse_damaged_tables(
