@@ -335,6 +335,44 @@ def test_ctrl_c_during_a_run_exits_130_and_releases_the_run_lock(
     assert cli("run").code == 0  # the lock was released
 
 
+def test_ctrl_c_that_a_duckdb_query_swallows_still_stops_the_run_with_exit_130(
+    home: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retail_lakehouse.runner import run as runner
+
+    assert cli("run").code == 0
+    before = sql_csv(cli, DAILY)
+    (home / "landing" / "online_retail" / "more.csv").write_text(
+        online_retail_csv(LINE.replace("489434", "489436"))
+    )
+    real_build = runner.build_model
+    built = []
+
+    def build_interrupted(*args: object, **kwargs: object) -> object:
+        if built:  # the second model: Ctrl-C arrives during its DuckDB query
+            try:
+                _thread.interrupt_main()  # the SIGINT handler runs, as for a real Ctrl-C
+                threading.Event().wait(1)
+            except KeyboardInterrupt:
+                raise RuntimeError("Query interrupted") from None  # what DuckDB makes of it
+        built.append(args)
+        return real_build(*args, **kwargs)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(runner, "build_model", build_interrupted)
+        result = cli("run")
+    assert len(built) == 1  # the run stopped at the interrupted model
+    assert result.code == 130
+    assert result.err_lines == [
+        "interrupted: stopped; every table write is one Delta commit, so nothing is "
+        "half-written. Run the command again to finish."
+    ]
+    assert cli("run").code == 0  # the lock was released; the run finishes the work
+    assert before == ["days,units,orders", "1,12,1"]
+    assert sql_csv(cli, DAILY) == ["days,units,orders", "1,24,2"]  # the new order, once
+    assert cli("check").code == 0
+
+
 # --- a newcomer's first hour ---------------------------------------------------------------
 
 
@@ -399,3 +437,171 @@ def test_tables_lists_what_a_run_built(home: Path, cli: Cli) -> None:
     assert cli("run").code == 0
     out = cli("tables").out
     assert "gold.sales_daily" in out and "silver.fact_order_line" in out
+
+
+# --- a damaged table: every command names it and its repair, and the repair works ----------
+
+DAILY = "select count(*) as days, sum(units) as units, sum(orders) as orders from gold.sales_daily"
+REBUILD_DAILY = "rebuild it with `lakehouse run --full-refresh --select gold.sales_daily`"
+
+
+def sql_csv(cli: Cli, query: str) -> list[str]:
+    result = cli("sql", query, "--format", "csv")
+    assert result.code == 0, result.err
+    return result.out.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("tamper", "what"),
+    [("truncate", "is truncated or not Parquet"), ("delete", "is missing")],
+)
+def test_a_gold_data_file_cut_short_or_deleted_is_one_line_naming_the_table_and_its_repair(
+    home: Path, cli: Cli, tamper: str, what: str
+) -> None:
+    assert cli("run").code == 0
+    before = sql_csv(cli, DAILY)
+    [parquet] = (home / "gold" / "sales_daily").glob("*.parquet")
+    if tamper == "truncate":
+        parquet.write_bytes(parquet.read_bytes()[:100])
+    else:
+        parquet.unlink()
+
+    result = cli("sql", DAILY)
+    assert result.code == 2
+    assert result.err_lines == [
+        f"error: gold.sales_daily is damaged (a data file ({parquet.name}) {what}): {REBUILD_DAILY}"
+    ]
+    check = cli("check")
+    assert check.code == 1
+    assert f"✗ {result.err_lines[0].removeprefix('error: ')}" in check.err_lines
+    run = cli("run")  # would keep the table `up_to_date` and build on it otherwise
+    assert (run.code, run.err_lines) == (2, result.err_lines)
+
+    assert cli("run", "--full-refresh", "--select", "gold.sales_daily").code == 0
+    assert sql_csv(cli, DAILY) == before
+    assert cli("check").code == 0
+
+
+@pytest.mark.parametrize(
+    ("tamper", "what"),
+    [
+        ("delete the first commit", "its _delta_log has lost its first commit"),
+        ("garble the last commit", "a commit file of its _delta_log is not valid JSON"),
+    ],
+)
+def test_a_gold_delta_log_that_lost_or_garbled_a_commit_is_named_by_every_command(
+    home: Path, cli: Cli, tamper: str, what: str
+) -> None:
+    assert cli("run").code == 0
+    before = sql_csv(cli, DAILY)
+    assert cli("run", "--full-refresh", "--select", "gold.sales_daily").code == 0
+    log = home / "gold" / "sales_daily" / "_delta_log"
+    if tamper == "delete the first commit":
+        (log / "00000000000000000000.json").unlink()
+    else:
+        (log / "00000000000000000001.json").write_text("{garbage")
+
+    line = f"error: gold.sales_daily is damaged ({what}): {REBUILD_DAILY}"
+    for command in (["sql", DAILY], ["run"], ["tables"], ["describe", "gold.sales_daily"]):
+        result = cli(*command)
+        assert (result.code, result.err_lines) == (2, [line]), command
+    assert f"✗ {line.removeprefix('error: ')}" in cli("check").err_lines
+
+    assert cli("run", "--full-refresh", "--select", "gold.sales_daily").code == 0
+    assert sql_csv(cli, DAILY) == before
+    assert cli("check").code == 0
+    [kept] = (home / "gold").glob(".sales_daily.damaged-*")  # kept aside for inspection
+    assert (kept / "_delta_log").is_dir()
+
+
+def test_a_bronze_delta_log_that_lost_a_commit_is_rebuilt_from_landing(
+    home: Path, cli: Cli
+) -> None:
+    assert cli("run").code == 0
+    (home / "landing" / "online_retail" / "later.csv").write_text(
+        online_retail_csv(LINE.replace("489434", "489435"))
+    )
+    assert cli("run").code == 0
+    bronze_rows = "select count(*) as n from bronze.online_retail_transactions"
+    before = sql_csv(cli, DAILY)
+    assert sql_csv(cli, bronze_rows) == ["n", "3"]
+    log = home / "bronze" / "online_retail_transactions" / "_delta_log"
+    (log / "00000000000000000000.json").unlink()
+
+    line = (
+        "error: bronze.online_retail_transactions is damaged (its _delta_log has lost its "
+        "first commit): rebuild it from landing with "
+        "`lakehouse run --full-refresh --select bronze.online_retail_transactions`"
+    )
+    for command in (["run"], ["sql", bronze_rows]):
+        result = cli(*command)
+        assert (result.code, result.err_lines) == (2, [line]), command
+
+    repair = cli("run", "--full-refresh", "--select", "bronze.online_retail_transactions")
+    assert repair.code == 0, repair.err
+    assert sql_csv(cli, bronze_rows) == ["n", "3"]  # every landed row, once
+    assert cli("run").code == 0
+    assert sql_csv(cli, DAILY) == before
+    assert cli("check").code == 0
+
+
+def test_check_during_a_run_waits_for_it_instead_of_raising_false_alarms(
+    home: Path, cli: Cli
+) -> None:
+    from retail_lakehouse.engines import open_engine
+    from retail_lakehouse.runner.run import run_pipeline
+    from retail_lakehouse.sources import all_sources
+    from retail_lakehouse.storage import Lakehouse
+
+    assert cli("run").code == 0
+    (home / "landing" / "online_retail" / "more.csv").write_text(
+        online_retail_csv(LINE.replace("489434", "489436"))
+    )
+    reports = []
+
+    def a_run() -> None:  # tables are committed one at a time while it runs
+        engine = open_engine("duckdb", Lakehouse(home))
+        try:
+            reports.append(
+                run_pipeline(engine, all_sources(), landing=home / "landing", run_id="r2")
+            )
+        finally:
+            engine.close()
+
+    running = threading.Thread(target=a_run)
+    running.start()
+    lock = home / ".run.lock"
+    while running.is_alive() and not lock.read_text().strip():
+        threading.Event().wait(0.01)  # until the run holds the lock
+    result = cli("check")
+    assert not running.is_alive()  # check read the lakehouse after the run, not during it
+    running.join()
+    assert not reports[0].failed
+    assert (result.code, result.err_lines) == (
+        0,
+        [f"waiting: a run is working on {home}; checking once it has finished (Ctrl-C stops)"],
+    )
+    assert "✓ row conservation holds" in result.out
+
+
+def test_run_says_which_files_it_skipped_and_warns_about_undecidable_dates(
+    home: Path, cli: Cli
+) -> None:
+    landing = home / "landing"
+    (landing / "online_retail" / "or.csv").write_text(
+        online_retail_csv(LINE.replace("2009-12-01", "01/12/2010").replace(" 07:45:00", " 07:45"))
+    )
+    (landing / "online_retail" / "_SUCCESS").write_text("")
+    (landing / "elsewhere").mkdir()
+    (landing / "elsewhere" / "x.csv").write_text("a\n1\n")
+    result = cli("run", "--select", "silver.stg_online_retail__order_line")
+    assert result.code == 0, result.err
+    assert (
+        "ingest: 1 file(s) loaded (1 rows, 0 quarantined), 0 already loaded, 0 rejected, "
+        "2 skipped" in result.out
+    )
+    assert result.err_lines == [
+        "note online_retail/or.csv: column 'InvoiceDate': day and month cannot be told apart "
+        "(no value has a day above 12); read month first (%m/%d/%Y %H:%M); deliver ISO dates "
+        "(YYYY-MM-DD) to be sure"
+    ]

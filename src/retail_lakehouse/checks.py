@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
@@ -11,6 +13,103 @@ import pyarrow.compute as pc
 from retail_lakehouse import ops
 from retail_lakehouse.runner.project import DEFAULT_MODELS_DIR, Model, Project, reads_in_full
 from retail_lakehouse.storage import Lakehouse, TableRef
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# What delta-rs and Arrow say about a damaged table → what a person needs to read.
+_DAMAGE = (
+    (
+        re.compile(r"contiguous commit files, but found gap"),
+        "a commit file of its _delta_log is missing",
+    ),
+    (
+        re.compile(r"No table metadata or protocol found"),
+        "its _delta_log has lost its first commit",
+    ),
+    (
+        re.compile(r"Json error|parsing (object|value)|EOF while parsing"),
+        "a commit file of its _delta_log is not valid JSON",
+    ),
+    (
+        re.compile(
+            r"magic bytes not found|Requested range was invalid|only \d+ bytes long|[Cc]orrupt"
+        ),
+        "a data file{file} is truncated or not Parquet",
+    ),
+    (re.compile(r"not found|No such file"), "a data file{file} is missing"),
+)
+_PARQUET_FILE = re.compile(r"([^/\s'\"]+\.parquet)")
+
+
+def describe_damage(exc: BaseException) -> str:
+    """What is wrong with a table, in words, from the storage error reading it raised.
+
+    >>> describe_damage(OSError("Could not open 'part-1.snappy.parquet': magic bytes not found"))
+    'a data file (part-1.snappy.parquet) is truncated or not Parquet'
+    """
+    text = _ANSI.sub("", str(exc))
+    found = _PARQUET_FILE.search(text)
+    for pattern, words in _DAMAGE:
+        if pattern.search(text):
+            return words.format(file=f" ({found.group(1)})" if found else "")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    first = lines[0] if lines else type(exc).__name__
+    return first if len(first) <= 160 else first[:160] + "…"
+
+
+def table_damage(lakehouse: Lakehouse, ref: TableRef) -> str | None:
+    """Why ``ref`` cannot be read (its log or one of its data files), or None when its log
+    opens and every data file's footer reads."""
+    if not lakehouse.exists(ref):
+        log = lakehouse.path(ref) / "_delta_log"
+        return "its _delta_log holds no commit file" if log.is_dir() else None
+    try:
+        lakehouse.dataset(ref).count_rows()
+    except Exception as exc:  # DeltaError, ArrowInvalid, FileNotFoundError, OSError, ...
+        return describe_damage(exc)
+    return None
+
+
+def log_damage(lakehouse: Lakehouse, ref: TableRef) -> str | None:
+    """Why ``ref``'s Delta log cannot be opened, or None; reads the log only (cheap)."""
+    if not lakehouse.exists(ref):
+        log = lakehouse.path(ref) / "_delta_log"
+        return "its _delta_log holds no commit file" if log.is_dir() else None
+    try:
+        lakehouse.table(ref)
+    except Exception as exc:
+        return describe_damage(exc)
+    return None
+
+
+def repair(lakehouse: Lakehouse, ref: TableRef) -> str:
+    """How to repair a damaged table: bronze is re-read from landing, silver and gold are
+    rebuilt from their inputs, ops records are written again by the next run."""
+    if ref.layer == "bronze":
+        return f"rebuild it from landing with `lakehouse run --full-refresh --select {ref}`"
+    if ref.layer == "ops":
+        return (
+            f"move {lakehouse.path(ref)} aside and run `lakehouse run` (ops records are "
+            "written again for the files it loads)"
+        )
+    return f"rebuild it with `lakehouse run --full-refresh --select {ref}`"
+
+
+def damaged(lakehouse: Lakehouse, ref: TableRef, reason: str) -> str:
+    """The one line naming a damaged table, what is wrong and how to repair it."""
+    return f"{ref} is damaged ({reason}): {repair(lakehouse, ref)}"
+
+
+def damaged_tables(
+    lakehouse: Lakehouse, layers: Iterable[str] | None = None
+) -> dict[TableRef, str]:
+    """Every table (of ``layers``; all by default) that cannot be read, with why."""
+    found = {}
+    for layer in layers or ("bronze", "silver", "gold", "ops"):
+        for ref in lakehouse.tables(layer):
+            reason = table_damage(lakehouse, ref)
+            if reason is not None:
+                found[ref] = reason
+    return found
 
 
 def latest_per_table(table: pa.Table, time_column: str) -> dict[str, dict[str, object]]:
@@ -37,8 +136,9 @@ def check_lakehouse(lakehouse: Lakehouse, models_dir: Path = DEFAULT_MODELS_DIR)
             )
     bronze_problems = check_bronze(lakehouse)
     problems += bronze_problems
-    damaged = [p for p in bronze_problems if " is damaged " in p]
-    if damaged:
+    model_damage = damaged_tables(lakehouse, ("silver", "gold"))
+    problems += [damaged(lakehouse, ref, reason) for ref, reason in model_damage.items()]
+    if model_damage or any(" is damaged " in p for p in bronze_problems):
         return problems  # counting rows of damaged tables says nothing more
     problems += check_models(lakehouse, ledger, Project.load(models_dir))
     problems += check_expectations(lakehouse)
@@ -51,24 +151,9 @@ def check_bronze(lakehouse: Lakehouse) -> list[str]:
     how to repair them (bronze is rebuilt from landing; ops tables are moved aside)."""
     from retail_lakehouse.bronze.ingest import LoadState
 
-    problems = []
-    damaged: set[TableRef] = set()
-    for ref in lakehouse.tables("bronze") + lakehouse.tables("ops"):
-        reason = ops.table_damage(lakehouse, ref)
-        if reason is None:
-            continue
-        damaged.add(ref)
-        if ref.layer == "bronze":
-            problems.append(
-                f"{ref} is damaged ({reason}): rebuild it from landing with "
-                f"`lakehouse run --full-refresh --select {ref}`"
-            )
-        else:
-            problems.append(
-                f"{ref} is damaged ({reason}): move {lakehouse.path(ref)} aside and run "
-                "`lakehouse run` (ops records are written again for the files it loads)"
-            )
-    if {ops.ops_ref("ingest_log"), ops.ops_ref("quarantine")} & damaged:
+    broken = damaged_tables(lakehouse, ("bronze", "ops"))
+    problems = [damaged(lakehouse, ref, reason) for ref, reason in broken.items()]
+    if {ops.ops_ref("ingest_log"), ops.ops_ref("quarantine")} & broken.keys():
         return problems
     log = ops.read(lakehouse, "ingest_log")
     state = LoadState.from_log(log)
@@ -94,7 +179,7 @@ def check_bronze(lakehouse: Lakehouse) -> list[str]:
             )
     for table_name, files in sorted(expected.items()):
         ref = TableRef.parse(table_name)
-        if ref in damaged:
+        if ref in broken:
             continue
         actual = lakehouse.count(ref)
         if actual != sum(files):

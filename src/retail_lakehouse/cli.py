@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from enum import StrEnum
+from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -22,7 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from retail_lakehouse import __version__
-from retail_lakehouse.errors import LakehouseError
+from retail_lakehouse.errors import LakehouseError, TablesDamaged
 from retail_lakehouse.settings import Settings
 from retail_lakehouse.sources import SOURCE_NAMES, Scale, get_source
 from retail_lakehouse.terminal import format_value, is_numeric_type, safe, visible
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
     from retail_lakehouse.engines import Engine
     from retail_lakehouse.engines.sandbox import QueryResult
     from retail_lakehouse.runner.run import RunReport
+    from retail_lakehouse.storage import Lakehouse, TableRef
 
 
 class EngineName(StrEnum):
@@ -89,13 +94,15 @@ errors = Console(
 
 
 @contextmanager
-def engine_for(settings: Settings, name: str) -> Iterator[Engine]:
+def engine_for(
+    settings: Settings, name: str, lakehouse: Lakehouse | None = None
+) -> Iterator[Engine]:
     from retail_lakehouse.engines import open_engine
     from retail_lakehouse.storage import Lakehouse
 
     engine = open_engine(
         name,
-        Lakehouse(settings.home),
+        lakehouse or Lakehouse(settings.home),
         spark_remote=settings.spark_remote,
         memory_limit=settings.memory_limit,
     )
@@ -205,17 +212,25 @@ def execute_run(
     from retail_lakehouse.progress import progress_display
     from retail_lakehouse.runner.run import run_pipeline
     from retail_lakehouse.sources import all_sources
+    from retail_lakehouse.storage import Lakehouse
 
     settings.check_writable()
     run_id = ops.new_run_id()
+    lakehouse = Lakehouse(settings.home)
+    refuse_damaged_tables(lakehouse, select, full_refresh, run_id)
     log = JsonLog(settings.home / "ops" / "logs", run_id)
     with (
-        engine_for(settings, engine_name) as engine,
+        engine_for(settings, engine_name, lakehouse) as engine,
         progress_display(console) as progress,
+        ctrl_c_seen() as interrupted,
     ):
         task = progress.add_task("ingesting landing files", total=None)
 
         def on_event(kind: str, data: dict[str, Any]) -> None:
+            if interrupted.is_set():
+                # Ctrl-C reached a DuckDB query, which stopped it as a failed model: stop the
+                # run here, between two commits, as for a Ctrl-C anywhere else.
+                raise KeyboardInterrupt
             log.event(kind, data)
             if kind == "ingest_file":
                 progress.update(task, description=f"ingesting {safe(data['message'])}")
@@ -226,7 +241,7 @@ def execute_run(
             elif kind == "model_done":
                 progress.update(task, advance=1, description=f"built {safe(data['table_name'])}")
 
-        return run_pipeline(
+        report = run_pipeline(
             engine,
             all_sources(),
             landing=settings.landing,
@@ -237,19 +252,101 @@ def execute_run(
             on_event=on_event,
             ingest_options=IngestOptions.from_settings(settings),
         )
+        if interrupted.is_set():  # e.g. during the serving file's DuckDB queries
+            raise KeyboardInterrupt
+        return report
+
+
+@contextmanager
+def ctrl_c_seen() -> Iterator[threading.Event]:
+    """Ctrl-C raises KeyboardInterrupt as usual and is also remembered: a DuckDB query turns
+    the KeyboardInterrupt into its own error (the model is recorded as failed, the run goes
+    on), so the run checks the event after each step and stops there."""
+    seen = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield seen
+        return
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        seen.set()
+        signal.default_int_handler(signum, frame)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def refuse_damaged_tables(
+    lakehouse: Lakehouse, select: str | None, full_refresh: bool, run_id: str
+) -> None:
+    """A table that cannot be read (a commit file missing or garbled, a data file missing
+    or cut short) stops the run before it starts, with ``lakehouse check``'s line naming it
+    and its repair: a full refresh selecting it, which this run then is. A table whose log
+    cannot be opened is then moved aside (as ``<layer>/.<table>.damaged-<run_id>``, kept for
+    inspection) so it can be rebuilt: bronze from landing, silver and gold from their inputs.
+
+    Reads each table's log (the engine reads it next, from the same cache) and its data
+    files' footers: a fraction of a second on the demo lakehouse.
+    """
+    from retail_lakehouse.checks import damaged, damaged_tables, log_damage
+
+    broken = damaged_tables(lakehouse)
+    if not broken:
+        return
+    rebuilt = selected_for_rebuild(lakehouse, select) if full_refresh else set()
+    left = [damaged(lakehouse, ref, why) for ref, why in broken.items() if ref not in rebuilt]
+    if left:
+        raise TablesDamaged(left)
+    for ref in broken:
+        if log_damage(lakehouse, ref) is not None:  # else the rebuild overwrites it
+            path = lakehouse.path(ref)
+            path.rename(path.with_name(f".{path.name}.damaged-{run_id}"))
+
+
+def selected_for_rebuild(lakehouse: Lakehouse, select: str | None) -> set[TableRef]:
+    """The tables a ``--full-refresh`` run with this ``--select`` rewrites from scratch."""
+    from retail_lakehouse.runner.project import DEFAULT_MODELS_DIR, Project
+    from retail_lakehouse.runner.run import split_bronze_selectors
+    from retail_lakehouse.storage import TableRef
+
+    bronze_tokens, model_select = split_bronze_selectors(select)
+    chosen = {TableRef.parse(token.strip("+")) for token in bronze_tokens}
+    if model_select or not bronze_tokens:
+        project = Project.load(
+            DEFAULT_MODELS_DIR, cache=lakehouse.home / "_tmp" / "sql-tables.json"
+        )
+        chosen |= {model.ref for model in project.select(model_select)}
+    return chosen
 
 
 def print_run(report: RunReport) -> None:
     if report.ingest is not None:
         ing = report.ingest
+        others = ", ".join(
+            f"{ing.count(status)} {status}"
+            for status in ("skipped", "waiting", "removed")
+            if ing.count(status)
+        )
         console.print(
             f"ingest: {ing.count('loaded')} file(s) loaded ({ing.rows:,} rows, "
             f"{ing.quarantined:,} quarantined), {ing.count('skipped_duplicate')} already "
-            f"loaded, {ing.count('rejected')} rejected"
+            f"loaded, {ing.count('rejected')} rejected" + (f", {others}" if others else "")
         )
         for f in ing.files:
             if f["status"] == "rejected":
                 errors.print(f"[red]rejected[/] {safe(f['file'])}: {safe(f['message'])}")
+            elif f["status"] == "waiting" or (f["status"] == "loaded" and f.get("message")):
+                # still being written; or loaded with a caveat (dates read month first, a
+                # corrected re-delivery replacing an earlier version)
+                label = "waiting" if f["status"] == "waiting" else "note"
+                errors.print(f"[yellow]{label}[/] {safe(f['file'])}: {safe(f['message'])}")
+        if ing.count("skipped"):
+            console.print(
+                '  skipped files and why: lakehouse sql "select file, message from '
+                "ops.ingest_log where status = 'skipped'\""
+            )
         if ing.quarantined:
             console.print(
                 "  quarantined rows, with file, line and reason: lakehouse sql "
@@ -484,12 +581,40 @@ def check() -> None:
     from retail_lakehouse.storage import Lakehouse
 
     settings = Settings.from_env()
-    problems = checks.check_lakehouse(Lakehouse(settings.home))
+    with between_runs(settings.home):
+        problems = checks.check_lakehouse(Lakehouse(settings.home))
     if problems:
         for p in problems:
             errors.print(f"[red]✗[/] {safe(p)}")
         raise typer.Exit(1)
     console.print("[green]✓[/] row conservation holds and no `fail` expectation failed")
+
+
+@contextmanager
+def between_runs(home: Path) -> Iterator[None]:
+    """Holds the run lock (waiting for a run in progress to end first), so what is read is
+    the lakehouse between two runs, never a run's half-committed tables. A home that does
+    not exist or cannot be written is read as it is."""
+    from retail_lakehouse.runner.lock import RunInProgress, run_lock
+
+    held = ExitStack()
+    told = False
+    while home.is_dir():
+        try:
+            held.enter_context(run_lock(home))
+            break
+        except RunInProgress:
+            if not told:
+                errors.print(
+                    f"[yellow]waiting:[/] a run is working on {safe(home)}; checking once it "
+                    "has finished (Ctrl-C stops)"
+                )
+                told = True
+            time.sleep(0.2)
+        except OSError:  # a read-only lakehouse: no run can be writing it either
+            break
+    with held:
+        yield
 
 
 #: Commands that live beside their logic, imported only when run (keeps --help fast):
@@ -592,6 +717,10 @@ def main() -> None:
     except KeyboardInterrupt:
         print_interrupted()
         sys.exit(130)
+    except TablesDamaged as exc:
+        for problem in exc.problems:
+            errors.print(f"[red]error:[/] {safe(problem)}")
+        sys.exit(exc.exit_code)
     except LakehouseError as exc:
         errors.print(f"[red]error:[/] {safe(exc)}")
         sys.exit(exc.exit_code)
@@ -602,11 +731,28 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("LAKEHOUSE_DEBUG"):
             raise
+        damage = damaged_tables()
+        if damage:  # the likely cause: say which table and how to repair it
+            for problem in damage:
+                errors.print(f"[red]error:[/] {safe(problem)}")
+            sys.exit(2)
         errors.print(
             f"[red]unexpected error:[/] {safe(type(exc).__name__)}: {safe(exc)}\n"
             "Re-run with LAKEHOUSE_DEBUG=1 for the traceback, and please report it."
         )
         sys.exit(3)
+
+
+def damaged_tables() -> list[str]:
+    """``lakehouse check``'s line for each table of $LAKEHOUSE_HOME that cannot be read."""
+    try:
+        from retail_lakehouse.checks import damaged, damaged_tables
+        from retail_lakehouse.storage import Lakehouse
+
+        lakehouse = Lakehouse(Settings.from_env().home)
+        return [damaged(lakehouse, ref, why) for ref, why in damaged_tables(lakehouse).items()]
+    except Exception:  # the diagnosis must not hide the error it explains
+        return []
 
 
 def print_interrupted() -> None:

@@ -39,3 +39,12 @@ class QueryError(LakehouseError):
 
 class QueryLimitExceeded(QueryError):
     """A sandboxed query ran past its time limit or memory cap and was stopped."""
+
+
+class TablesDamaged(LakehouseError):
+    """Tables cannot be read (a commit or data file missing or cut short); ``problems``
+    holds one line per table naming it and how to repair it."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems

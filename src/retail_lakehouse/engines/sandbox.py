@@ -115,15 +115,19 @@ def sandboxed_query(
         allowed: list[str] = []
         for layer in LAYERS:
             con.execute(f"CREATE SCHEMA {layer}")
-        for ref in referenced_tables(con, query, lakehouse):
-            allowed += _register(con, lakehouse, ref)
+        refs = referenced_tables(con, query, lakehouse)
+        for ref in refs:
+            try:
+                allowed += _register(con, lakehouse, ref)
+            except Exception as exc:  # a log that cannot be opened (DeltaError, ...)
+                raise damaged_table(lakehouse, [ref]) or exc from exc
         if allowed:
             con.execute("SET allowed_paths = ?", [allowed])
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
         if max_rows is not None:
             statement = f"SELECT * FROM (\n{statement}\n) LIMIT {int(max_rows)}"
-        yield _execute(con, statement, lakehouse, limits, worker)
+        yield _execute(con, statement, lakehouse, refs, limits, worker)
     finally:
         for thread in worker:
             if thread.is_alive():  # stopped early (time limit, Ctrl-C, an error printing)
@@ -178,9 +182,24 @@ def referenced_tables(
         except ConfigError:
             raise missing_table(lakehouse, qualified) from None
         if not lakehouse.exists(ref):
+            if (lakehouse.path(ref) / "_delta_log").is_dir():
+                raise damaged_table(lakehouse, [ref]) or missing_table(lakehouse, qualified)
             raise missing_table(lakehouse, qualified)
         found.add(ref)
     return sorted(found)
+
+
+def damaged_table(lakehouse: Lakehouse, refs: Sequence[TableRef]) -> QueryError | None:
+    """The error naming the first of ``refs`` that cannot be read (a commit or data file
+    missing or cut short) and how to repair it, as ``lakehouse check`` says it; None when
+    they all read. Only asked after a failure: it reads every data file's footer."""
+    from retail_lakehouse.checks import damaged, table_damage  # pyarrow: the error path only
+
+    for ref in refs:
+        reason = table_damage(lakehouse, ref)
+        if reason is not None:
+            return QueryError(damaged(lakehouse, ref, reason))
+    return None
 
 
 def missing_table(lakehouse: Lakehouse, wanted: str) -> QueryError:
@@ -279,6 +298,7 @@ def _execute(
     con: duckdb.DuckDBPyConnection,
     sql: str,
     lakehouse: Lakehouse,
+    refs: Sequence[TableRef],
     limits: QueryLimits,
     worker: list[threading.Thread],
 ) -> QueryResult:
@@ -333,7 +353,7 @@ def _execute(
             raise
         budget[0] -= time.monotonic() - started  # time spent printing is not the query's
         if kind == "error":
-            raise _query_error(payload, lakehouse, limits) from payload
+            raise _query_error(payload, lakehouse, refs, limits) from payload
         return kind, payload
 
     _, description = receive()
@@ -352,7 +372,9 @@ def _execute(
     )
 
 
-def _query_error(exc: BaseException, lakehouse: Lakehouse, limits: QueryLimits) -> BaseException:
+def _query_error(
+    exc: BaseException, lakehouse: Lakehouse, refs: Sequence[TableRef], limits: QueryLimits
+) -> BaseException:
     if isinstance(exc, duckdb.InterruptException):
         return KeyboardInterrupt()
     if isinstance(exc, duckdb.OutOfMemoryException):
@@ -367,6 +389,11 @@ def _query_error(exc: BaseException, lakehouse: Lakehouse, limits: QueryLimits) 
         )
     if not isinstance(exc, duckdb.Error):
         return exc
+    if isinstance(exc, duckdb.IOException | duckdb.InvalidInputException):
+        # A data file missing or cut short: name the table and its repair, not Arrow's words.
+        found = damaged_table(lakehouse, refs)
+        if found is not None:
+            return found
     missing = _MISSING_TABLE.search(str(exc))
     if isinstance(exc, duckdb.CatalogException) and missing:
         return missing_table(lakehouse, missing.group(1))
