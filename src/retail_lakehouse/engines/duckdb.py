@@ -77,12 +77,18 @@ class DuckDBEngine:
         if not files:  # other tables, and an empty table's typed empty scan
             self.con.register(source, dataset)
             return f"SELECT * FROM {quote(source)}"
-        self.con.register(source, dataset.schema.empty_table())
-        wanted = self.con.table(source)
         listing = ", ".join(sql_string(file) for file in files)
         scan = f"read_parquet([{listing}], union_by_name = true)"
-        found = self.con.sql(f"SELECT * FROM {scan}")
+        try:  # reads the files' footers
+            found = self.con.sql(f"SELECT * FROM {scan}")
+        except duckdb.Error:
+            # A damaged file: the dataset fails only when read, so a run that rebuilds the
+            # table (the repair `lakehouse check` names) can still open the lakehouse.
+            self.con.register(source, dataset)
+            return f"SELECT * FROM {quote(source)}"
         found_types = dict(zip(found.columns, found.types, strict=True))
+        self.con.register(source, dataset.schema.empty_table())
+        wanted = self.con.table(source)
         columns = []
         for name, kind in zip(wanted.columns, wanted.types, strict=True):
             column = quote(name)
