@@ -68,26 +68,33 @@ class DuckDBEngine:
 
         DuckDB's own Parquet reader where the files are plain Parquet: it knows each file's
         row count, so joins build their hash table on the small side (over an Arrow dataset
-        it estimates one row per table and may hash a million-row fact instead). Columns
-        the table gained later are NULL in older files; every column is cast to the
-        table's type. Other tables (deletion vectors, partitions) go through delta-rs."""
+        it estimates one row per table and may hash a million-row fact instead). Other
+        tables (deletion vectors, partitions, no file, a damaged file) go through delta-rs."""
         source = f"__delta__{table.layer}__{table.name}"
         dataset = self.lakehouse.dataset(table)
+        parquet = self._parquet_scan(table, source, dataset.schema)
+        if parquet is not None:
+            return parquet
+        self.con.register(source, dataset)
+        return f"SELECT * FROM {quote(source)}"
+
+    def _parquet_scan(self, table: TableRef, source: str, schema: pa.Schema) -> str | None:
+        """``read_parquet`` over the table's files, every column cast to the table's type
+        (columns the table gained later are NULL in older files); None when the files are
+        not plain Parquet, there are none, or a footer cannot be read — the dataset fails
+        only when read, so a run that rebuilds a damaged table (the repair `lakehouse
+        check` names) can still open the lakehouse."""
         files = self.lakehouse.parquet_files(table)
-        if not files:  # other tables, and an empty table's typed empty scan
-            self.con.register(source, dataset)
-            return f"SELECT * FROM {quote(source)}"
+        if not files:
+            return None
         listing = ", ".join(sql_string(file) for file in files)
         scan = f"read_parquet([{listing}], union_by_name = true)"
         try:  # reads the files' footers
             found = self.con.sql(f"SELECT * FROM {scan}")
         except duckdb.Error:
-            # A damaged file: the dataset fails only when read, so a run that rebuilds the
-            # table (the repair `lakehouse check` names) can still open the lakehouse.
-            self.con.register(source, dataset)
-            return f"SELECT * FROM {quote(source)}"
+            return None
         found_types = dict(zip(found.columns, found.types, strict=True))
-        self.con.register(source, dataset.schema.empty_table())
+        self.con.register(source, schema.empty_table())
         wanted = self.con.table(source)
         columns = []
         for name, kind in zip(wanted.columns, wanted.types, strict=True):
