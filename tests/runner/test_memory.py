@@ -10,7 +10,9 @@ import pytest
 
 from retail_lakehouse import ops
 from retail_lakehouse.engines import open_engine
+from retail_lakehouse.errors import ConfigError, ModelError
 from retail_lakehouse.runner.run import run_pipeline
+from retail_lakehouse.settings import DEFAULT_MEMORY_LIMIT, Settings
 from retail_lakehouse.storage import Lakehouse, TableRef
 
 PROJECT = Path(__file__).parent.parent / "data" / "projects" / "memory"
@@ -48,3 +50,28 @@ def test_a_model_whose_input_exceeds_the_memory_limit_builds(lakehouse: Lakehous
     assert totals.num_rows == ACCOUNTS
     assert pc.sum(totals["events"]).as_py() == ROWS
     assert pc.sum(totals["firsts"]).as_py() == ACCOUNTS
+
+
+def test_the_memory_limit_is_bounded_by_default_and_set_from_the_environment() -> None:
+    def limit(value: str | None) -> str | None:
+        env = {"LAKEHOUSE_HOME": "/tmp/lh"} | ({"LAKEHOUSE_MEMORY_LIMIT": value} if value else {})
+        return Settings.from_env(env).memory_limit
+
+    assert limit(None) == DEFAULT_MEMORY_LIMIT == "512MB"
+    assert limit("4GB") == "4GB"
+    assert limit(" 512 MiB ") == "512 MiB"
+    assert limit("none") is None  # DuckDB's own default (80 % of RAM)
+    with pytest.raises(ConfigError, match=r"LAKEHOUSE_MEMORY_LIMIT='lots' is not a size"):
+        limit("lots")
+
+
+def test_a_query_out_of_memory_says_which_setting_to_raise(lakehouse: Lakehouse) -> None:
+    engine = open_engine("duckdb", lakehouse, memory_limit="16MB")
+    try:
+        with pytest.raises(ModelError) as raised:
+            engine.query("select list(range) from range(10000000) group by range % 2")
+    finally:
+        engine.close()
+    message = str(raised.value)
+    assert message.startswith("DuckDB ran out of memory (16MB)")
+    assert message.endswith("Raise LAKEHOUSE_MEMORY_LIMIT (e.g. 4GB) and run again.")

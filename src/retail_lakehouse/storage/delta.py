@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
+from deltalake import CommitProperties, DeltaTable, Transaction, WriterProperties, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
 from retail_lakehouse.errors import ConfigError
@@ -28,6 +28,15 @@ LAYERS = ("bronze", "silver", "gold", "ops")
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,127}$")
 
 ArrowData: TypeAlias = "pa.Table | pa.RecordBatchReader"
+
+ROW_GROUP_ROWS = 131_072
+"""Rows per Parquet row group of every file the lakehouse writes. delta-rs holds a row group
+in memory until it is full; its default (1 M rows) held ~250 MB more while writing the
+1 M-row fact, and readers parallelise over row groups anyway (measured: write 2.3 → 1.6 s)."""
+
+
+def writer_properties() -> WriterProperties:
+    return WriterProperties(max_row_group_size=ROW_GROUP_ROWS)
 
 
 def check_identifier(name: str, what: str = "name") -> str:
@@ -263,6 +272,7 @@ class Lakehouse:
             partition_by=list(partition_by) if partition_by else None,
             schema_mode=schema_mode if existing is not None else None,
             commit_properties=commit,
+            writer_properties=writer_properties(),
         )
         written = self.version(ref)
         assert written is not None
@@ -272,7 +282,7 @@ class Lakehouse:
         """Writes ``data`` as a new Delta table at ``path`` (engine stages, not lakehouse
         tables)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_deltalake(str(path), data, mode="overwrite")
+        write_deltalake(str(path), data, mode="overwrite", writer_properties=writer_properties())
 
     def transaction_version(self, ref: TableRef, app_id: str) -> int | None:
         """The version last committed by ``app_id`` with a write, or None (never, or no table)."""
@@ -288,6 +298,7 @@ class Lakehouse:
             predicate=spec.predicate,
             source_alias="source",
             target_alias="target",
+            writer_properties=writer_properties(),
         )
         if spec.matched_update:
             merger = merger.when_matched_update(
@@ -351,6 +362,7 @@ class Lakehouse:
                 source_alias="source",
                 target_alias="target",
                 commit_properties=commit,
+                writer_properties=writer_properties(),
             )
             .when_matched_delete(predicate=f"source.{flag}")
             .when_matched_update(
