@@ -45,8 +45,10 @@ class Engine(Protocol):
         *,
         mode: WriteMode,
         partition_by: Sequence[str] = (),
+        cluster_by: Sequence[str] = (),
     ) -> int:
-        """Writes the result of ``sql`` to ``ref`` in one commit; returns the new version."""
+        """Writes the result of ``sql`` to ``ref`` in one commit; returns the new version.
+        ``cluster_by``: the rows are written sorted by these columns."""
 
     def merge(self, ref: TableRef, source_sql: str, spec: MergeSpec) -> int:
         """Merges the result of ``source_sql`` into ``ref``; returns the new version."""

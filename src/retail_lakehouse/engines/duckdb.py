@@ -148,7 +148,11 @@ class DuckDBEngine:
         *,
         mode: WriteMode,
         partition_by: Sequence[str] = (),
+        cluster_by: Sequence[str] = (),
     ) -> int:
+        if cluster_by:
+            order = ", ".join(f"{quote(c)} NULLS LAST" for c in cluster_by)
+            sql = f"SELECT * FROM ({sql}) AS clustered ORDER BY {order}"
         version = self.lakehouse.write(ref, self._reader(sql), mode=mode, partition_by=partition_by)
         self.refresh(ref)
         return version

@@ -159,8 +159,12 @@ class SparkEngine:
         *,
         mode: WriteMode,
         partition_by: Sequence[str] = (),
+        cluster_by: Sequence[str] = (),
     ) -> int:
-        writer = self._sql(sql).write.format("delta").mode(mode)
+        frame = self._sql(sql)
+        if cluster_by:
+            frame = frame.sortWithinPartitions(*cluster_by)
+        writer = frame.write.format("delta").mode(mode)
         if mode == "overwrite":
             writer = writer.option("overwriteSchema", "true")
         else:

@@ -26,6 +26,7 @@ TOP_LEVEL_KEYS: frozenset[str] = frozenset(
         "materialized",  # table | incremental | scd2 | union
         "unique_key",  # grain columns: one name or a list
         "partition_by",  # list of columns
+        "cluster_by",  # list of columns the files are sorted by (merges skip other files)
         "watermark",  # column of the incremental high-water mark
         "incremental",  # incremental settings (mapping; the runner defines its keys)
         "conserves",  # <layer>.<table> whose every row this model accounts for
@@ -121,6 +122,7 @@ KEY_TYPES: dict[str, Validator] = {
     "materialized": _materialized,
     "unique_key": _name_or_names,
     "partition_by": _names,
+    "cluster_by": _names,
     "watermark": _text,
     "incremental": _incremental,
     "members": _text,

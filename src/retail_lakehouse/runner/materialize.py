@@ -478,29 +478,58 @@ def write(
     if rewritten and not differs_from_table(engine, model, out_sql, columns, result.rows_out):
         result.message = "no change"
         return lakehouse.version(model.ref)
+    layout = {"partition_by": model.partition_by, "cluster_by": model.cluster_by}
     if full:
-        return engine.write(model.ref, out_sql, mode="overwrite", partition_by=model.partition_by)
+        return engine.write(model.ref, out_sql, mode="overwrite", **layout)
     if result.rows_out == 0:
         result.message = "no new rows"
         return lakehouse.version(model.ref)
-    if not any_key_present(engine, model, out_sql):
+    matched = matched_rows(engine, model, out_sql)
+    if not matched.rows:
         # Only new keys: an append adds files; a merge would rewrite the files it scans.
-        return engine.write(model.ref, out_sql, mode="append", partition_by=model.partition_by)
-    return merge_incremental(engine, model, out_sql, columns)
+        return engine.write(model.ref, out_sql, mode="append", **layout)
+    return merge_incremental(engine, model, out_sql, columns, bounds=matched.bounds)
 
 
-def any_key_present(engine: Engine, model: Model, out_sql: str) -> bool:
-    """Whether any row about to be written has a key the table already holds."""
+@dataclass
+class MatchedRows:
+    """The table's rows whose key is among the rows about to be written."""
+
+    rows: int
+    bounds: list[str] = field(default_factory=list)
+    """Conditions on ``target``'s ``cluster_by`` columns that every such row meets."""
+
+
+def matched_rows(engine: Engine, model: Model, out_sql: str) -> MatchedRows:
+    """How many stored rows the write replaces, and the range of each ``cluster_by`` column
+    over them. A merge bounded by those ranges reads and rewrites only the files whose
+    statistics overlap them (delta-rs skips the others) — yet finds every matching row,
+    even one whose cluster value changed, since the ranges are the stored rows' own."""
     keys = model.unique_key
     if not keys:
         raise ConfigError(f"{model.path.name}: incremental models need a unique_key.")
     cols = ", ".join(quote(k) for k in keys)
     on = " and ".join(f"t.{quote(k)} = s.{quote(k)}" for k in keys)
-    found = engine.query(
-        f"select count(*) as n from (select {cols} from ({out_sql}) as o) as s "
-        f"inner join (select {cols} from {model.ref}) as t on {on}"
+    clustered = [c for c in model.cluster_by if c not in keys]
+    stats = "".join(
+        f", min(t.{quote(c)}) as lo_{i}, max(t.{quote(c)}) as hi_{i}, count(t.{quote(c)}) as n_{i}"
+        for i, c in enumerate(clustered)
     )
-    return bool(found["n"][0].as_py())
+    target = ", ".join(quote(c) for c in dict.fromkeys([*keys, *clustered]))
+    found = engine.query(
+        f"select count(*) as n{stats} from (select {cols} from ({out_sql}) as o) as s "
+        f"inner join (select {target} from {model.ref}) as t on {on}"
+    ).to_pylist()[0]
+    matched = MatchedRows(int(found["n"]))
+    for i, column in enumerate(clustered):
+        lo, hi = found[f"lo_{i}"], found[f"hi_{i}"]
+        bounded = isinstance(lo, dt.date) and not isinstance(lo, dt.datetime)
+        if matched.rows and found[f"n_{i}"] == matched.rows and bounded:  # no NULL among them
+            name = quote(column)
+            matched.bounds.append(
+                f"target.{name} >= {sql_literal(lo)} and target.{name} <= {sql_literal(hi)}"
+            )
+    return matched
 
 
 def differs_from_table(
@@ -528,10 +557,17 @@ def differs_from_table(
     return bool(engine.query(diff)["n"][0].as_py())
 
 
-def merge_incremental(engine: Engine, model: Model, out_sql: str, columns: Sequence[str]) -> int:
+def merge_incremental(
+    engine: Engine,
+    model: Model,
+    out_sql: str,
+    columns: Sequence[str],
+    *,
+    bounds: Sequence[str] = (),
+) -> int:
     """Upserts the new rows on ``unique_key``. A matched row is rewritten only when a value
     differs, so re-reading unchanged rows (a crash re-run) rewrites no file and downstream
-    models see no change."""
+    models see no change. ``bounds`` (see :func:`matched_rows`) narrow the files read."""
     keys = model.unique_key
     if not keys:
         raise ConfigError(f"{model.path.name}: incremental models need a unique_key.")
@@ -543,7 +579,7 @@ def merge_incremental(engine: Engine, model: Model, out_sql: str, columns: Seque
     conditions = [
         f"({c})" for c in (incremental.update_when if incremental else None, differs) if c
     ]
-    predicate = " and ".join(f"target.{quote(k)} = source.{quote(k)}" for k in keys)
+    predicate = " and ".join([*(f"target.{quote(k)} = source.{quote(k)}" for k in keys), *bounds])
     spec = MergeSpec(
         predicate=predicate,
         matched_update={c: f"source.{quote(c)}" for c in columns},

@@ -112,6 +112,12 @@ class Model:
         return tuple(self.config.get("partition_by") or ())
 
     @property
+    def cluster_by(self) -> tuple[str, ...]:
+        """Columns each write sorts its rows by, so a file covers a narrow range of them
+        and a merge whose rows fall in a range rewrites only the files covering it."""
+        return tuple(self.config.get("cluster_by") or ())
+
+    @property
     def incremental(self) -> IncrementalConfig | None:
         if self.materialized != "incremental":
             return None
