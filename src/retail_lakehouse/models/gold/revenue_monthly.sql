@@ -58,41 +58,20 @@ lines as (
         )
 ),
 
--- Lines summed per order first: a plain GROUP BY spills to disk under the memory limit,
--- where DISTINCT counts over all of a month's lines (a few groups, millions of values) ran
--- out of memory at 10x; the counts below then see one row per order and customer.
-by_order as (
+monthly as (
     select
         source_system,
         month,
-        order_date,
-        order_id,
-        customer_key,
-        bool_or(is_sale) as has_sale,
+        count(distinct case when is_sale then order_id end) as orders,
+        count(distinct case when is_sale then customer_key end) as customers,
         sum(case when is_sale then quantity else 0 end) as units,
         sum(gross_amount_eur) as gross_revenue_eur,
         sum(return_amount_eur) as returns_eur,
         sum(net_amount_eur) as net_revenue_eur,
         sum(case when within_as_of_day then net_amount_eur else 0 end) as net_to_as_of_day_eur,
-        max(_ingested_at) as _ingested_at
-    from lines
-    group by source_system, month, order_date, order_id, customer_key
-),
-
-monthly as (
-    select
-        source_system,
-        month,
-        count(distinct case when has_sale then order_id end) as orders,
-        count(distinct case when has_sale then customer_key end) as customers,
-        sum(units) as units,
-        sum(gross_revenue_eur) as gross_revenue_eur,
-        sum(returns_eur) as returns_eur,
-        sum(net_revenue_eur) as net_revenue_eur,
-        sum(net_to_as_of_day_eur) as net_to_as_of_day_eur,
         count(distinct order_date) as days_with_data,
         max(_ingested_at) as _ingested_at
-    from by_order
+    from lines
     group by source_system, month
 ),
 
