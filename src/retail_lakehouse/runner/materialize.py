@@ -368,11 +368,13 @@ def existing_key_sql(rows: str, columns: Sequence[str], model: Model, rule: str)
     other_line = f" and not ({same_line})" if lineage else ""
     passthrough = ", ".join(f"r.{quote(c)}" for c in columns if c not in CONTROL)
     target_cols = ", ".join(quote(c) for c in (*keys, *lineage))
+    # The table (large) first and the new rows (few) joined to it: an engine hashes the
+    # right side of a join (see engines/duckdb.py), so a right join keeps every new row.
     return (
         f"select {passthrough}, case when r.{DROP} is not null then r.{DROP} "
         f"when t.__present{other_line} then {sql_string(rule)} end as {DROP} "
-        f"from ({rows}) as r left join "
-        f"(select {target_cols}, true as __present from {model.ref}) as t on {on}"
+        f"from (select {target_cols}, true as __present from {model.ref}) as t "
+        f"right join ({rows}) as r on {on}"
     )
 
 
@@ -516,9 +518,9 @@ def matched_rows(engine: Engine, model: Model, out_sql: str) -> MatchedRows:
         for i, c in enumerate(clustered)
     )
     target = ", ".join(quote(c) for c in dict.fromkeys([*keys, *clustered]))
-    found = engine.query(
-        f"select count(*) as n{stats} from (select {cols} from ({out_sql}) as o) as s "
-        f"inner join (select {target} from {model.ref}) as t on {on}"
+    found = engine.query(  # the table first, the (few) new rows hashed: see above
+        f"select count(*) as n{stats} from (select {target} from {model.ref}) as t "
+        f"inner join (select {cols} from ({out_sql}) as o) as s on {on}"
     ).to_pylist()[0]
     matched = MatchedRows(int(found["n"]))
     for i, column in enumerate(clustered):
