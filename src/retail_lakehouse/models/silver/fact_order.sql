@@ -1,18 +1,12 @@
 -- One row per order of every source: the latest observed state (status timeline, freight,
 -- delivery) and the totals of its lines. Incremental: orders with a new state or new lines
 -- since the last build are recomputed from all their rows, so status changes merge in.
-with states as (
-    select * from silver.int_order
-),
-
-order_lines as (
-    select * from silver.fact_order_line
-),
-
-touched as (
-    select order_id from states where _ingested_at > :since
+-- States and lines are read by name where needed, not through shared CTEs: DuckDB
+-- materializes a CTE referenced twice, i.e. copied the whole fact at each run.
+with touched as (
+    select order_id from silver.int_order where _ingested_at > :since
     union
-    select order_id from order_lines where _ingested_at > :since
+    select order_id from silver.fact_order_line where _ingested_at > :since
 ),
 
 latest as (
@@ -21,7 +15,7 @@ latest as (
         row_number() over (
             partition by s.order_id order by s.state_ts desc, s._ingested_at desc
         ) as recency_rank
-    from states as s
+    from silver.int_order as s
     inner join touched as t on t.order_id = s.order_id
 ),
 
@@ -34,7 +28,7 @@ totals as (
         cast(sum(l.return_amount_eur) as decimal(18, 2)) as return_amount_eur,
         cast(sum(l.net_amount_eur) as decimal(18, 2)) as net_amount_eur,
         max(l._ingested_at) as _ingested_at
-    from order_lines as l
+    from silver.fact_order_line as l
     inner join touched as t on t.order_id = l.order_id
     group by l.order_id
 ),

@@ -1,17 +1,17 @@
 -- Invoice headers of Online Retail II, derived from the lines (the source has no header
 -- file). Freight is the invoice's postage lines (POST, DOT, C2). An invoice touched by new
 -- lines is recomputed from all its lines.
-with all_lines as (
-    select * from silver.stg_online_retail__order_line
-),
-
-touched as (
-    select distinct order_id from all_lines where _ingested_at > :since
+-- The lines are read twice by name, not through a shared CTE: DuckDB materializes a CTE
+-- referenced twice, i.e. copied every line of the table at each run.
+with touched as (
+    select distinct order_id
+    from silver.stg_online_retail__order_line
+    where _ingested_at > :since
 ),
 
 lines as (
     select l.*
-    from all_lines as l
+    from silver.stg_online_retail__order_line as l
     inner join touched as t on t.order_id = l.order_id
 )
 

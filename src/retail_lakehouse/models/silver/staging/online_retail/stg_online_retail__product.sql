@@ -3,19 +3,17 @@
 -- never rename a product) and the price of its latest sale, both picked in one aggregation
 -- (arg_max over a struct ordering: Spark's max_by). A month touched by new lines
 -- is recomputed from all its lines, so incremental runs equal a full build.
-with all_lines as (
-    select * from silver.stg_online_retail__order_line
-),
-
-touched as (
+-- The lines are read twice by name, not through a shared CTE: DuckDB materializes a CTE
+-- referenced twice, i.e. copied every line of the table at each run (7.7 s at 10x).
+with touched as (
     select distinct product_key, date_trunc('month', order_ts) as month_start
-    from all_lines
+    from silver.stg_online_retail__order_line
     where _ingested_at > :since
 ),
 
 lines as (
     select l.*, t.month_start
-    from all_lines as l
+    from silver.stg_online_retail__order_line as l
     inner join touched as t
         on t.product_key = l.product_key
         and t.month_start = date_trunc('month', l.order_ts)
