@@ -59,9 +59,9 @@ def describe_damage(exc: BaseException) -> str:
 def table_damage(lakehouse: Lakehouse, ref: TableRef) -> str | None:
     """Why ``ref`` cannot be read (its log or one of its data files), or None when its log
     opens and every data file's footer reads."""
-    if not lakehouse.exists(ref):
-        log = lakehouse.path(ref) / "_delta_log"
-        return "its _delta_log holds no commit file" if log.is_dir() else None
+    reason = log_damage(lakehouse, ref)
+    if reason is not None or not lakehouse.exists(ref):
+        return reason
     try:
         lakehouse.dataset(ref).count_rows()
     except Exception as exc:  # DeltaError, ArrowInvalid, FileNotFoundError, OSError, ...

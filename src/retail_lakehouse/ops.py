@@ -212,16 +212,6 @@ def damage(exc: BaseException) -> str:
     return text if len(text) <= 160 else text[:160] + "…"
 
 
-def table_damage(lakehouse: Lakehouse, ref: TableRef) -> str | None:
-    """Why ``ref`` cannot be read (a gap or garbage in ``_delta_log``, a truncated or missing
-    Parquet file), or None when every data file opens. Reads only the files' footers."""
-    try:
-        lakehouse.dataset(ref).count_rows()
-    except Exception as exc:  # DeltaError, ArrowInvalid, FileNotFoundError, ...
-        return damage(exc)
-    return None
-
-
 def read(lakehouse: Lakehouse, name: str) -> pa.Table:
     """The whole ops table, or an empty table of its schema when it does not exist yet.
 

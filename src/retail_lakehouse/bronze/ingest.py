@@ -1216,6 +1216,9 @@ def rebuild_bronze_table(
     quarantine and ledger rows are replaced; each file gets a fresh ``loaded`` line, and a
     file bronze held that is no longer in landing gets a ``removed`` line.
     """
+    # Here, not at import: checks loads the model project (SQLGlot), which ingest never needs.
+    from retail_lakehouse.checks import table_damage
+
     options = options or IngestOptions()
     table_name = f"bronze.{contract.bronze_table}"
     log = ops.read(lakehouse, "ingest_log")
@@ -1250,7 +1253,7 @@ def rebuild_bronze_table(
         data = spilled_batches([r.spilled for r in loaded if r.spilled is not None], contract)
         ref = TableRef("bronze", contract.bronze_table)
         path = lakehouse.path(ref)
-        if path.exists() and ops.table_damage(lakehouse, ref) is not None:
+        if path.exists() and table_damage(lakehouse, ref) is not None:
             # Its log cannot be read, so it cannot be overwritten: keep it aside for
             # inspection (a name that is not an identifier is not a table), write a new one.
             path.rename(path.with_name(f".{path.name}.damaged-{run_id}"))

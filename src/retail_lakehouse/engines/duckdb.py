@@ -85,11 +85,10 @@ class DuckDBEngine:
         it estimates one row per table and may hash a million-row fact instead). Other
         tables (deletion vectors, partitions, no file, a damaged file) go through delta-rs."""
         source = f"__delta__{table.layer}__{table.name}"
-        dataset = self.lakehouse.dataset(table)
-        parquet = self._parquet_scan(table, source, dataset.schema)
+        parquet = self._parquet_scan(table, source, self.lakehouse.arrow_schema(table))
         if parquet is not None:
             return parquet
-        self.con.register(source, dataset)
+        self.con.register(source, self.lakehouse.dataset(table))
         return f"SELECT * FROM {quote(source)}"
 
     def _parquet_scan(self, table: TableRef, source: str, schema: pa.Schema) -> str | None:

