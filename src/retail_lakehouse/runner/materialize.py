@@ -159,11 +159,45 @@ def union_sql(engine: Engine, project: Project, union: Model) -> str:
     return " union all ".join(selects)
 
 
+def table_cte_source(cte: exp.CTE) -> exp.Table | None:
+    """The lakehouse table a CTE merely renames (``x as (select * from silver.t)``)."""
+    body = cte.this
+    clauses = {key for key, value in body.args.items() if value}
+    if not isinstance(body, exp.Select) or clauses - {"expressions", "from", "from_"}:
+        return None
+    if len(body.expressions) != 1 or not isinstance(body.expressions[0], exp.Star):
+        return None
+    source = body.args.get("from") or body.args.get("from_")
+    table = source.this if source is not None else None
+    if not isinstance(table, exp.Table) or table.db not in LAYERS or table.alias:
+        return None
+    return table
+
+
+def inline_table_ctes(tree: Any) -> Any:
+    """Read a table by name where a CTE only renames it: DuckDB materializes a CTE that is
+    referenced twice, i.e. copies the whole table in memory at every run, where reading the
+    table twice costs two scans (and lets each read skip files on its own filter)."""
+    for cte in list(tree.find_all(exp.CTE)):
+        table = table_cte_source(cte)
+        if table is None:
+            continue
+        name = cte.alias
+        for use in list(tree.find_all(exp.Table)):
+            if use.name == name and not use.db and use.find_ancestor(exp.CTE) is not cte:
+                use.replace(exp.table_(table.name, db=table.db, alias=use.alias or name))
+        with_ = cte.parent
+        cte.pop()
+        if isinstance(with_, exp.With) and not with_.expressions:
+            with_.pop()
+    return tree
+
+
 def resolve_sql(engine: Engine, project: Project, model: Model, since: Any) -> str:
     """The model's SQL made runnable: unions inlined, missing optional bronze inputs read as
     empty tables of their contract, ``:since`` bound to a literal."""
     assert model.sql is not None
-    tree = parse_sql(model.sql)
+    tree = inline_table_ctes(parse_sql(model.sql))
     for table in list(tree.find_all(exp.Table)):
         if table.db not in LAYERS or not table.name:
             continue
