@@ -113,7 +113,7 @@ def maintain(
 
 
 def serve() -> None:
-    """(Re)write $LAKEHOUSE_HOME/serve/lakehouse.duckdb with every gold table (runs do it too)."""
+    """Bring $LAKEHOUSE_HOME/serve/lakehouse.duckdb up to date with gold (runs do it too)."""
     settings = Settings.from_env()
     path = publish_serving_db(Lakehouse(settings.home))
     typer.echo(f"served: {path} (open read-only: duckdb.connect(path, read_only=True))")
