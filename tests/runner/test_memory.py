@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 from retail_lakehouse import ops
@@ -75,3 +76,46 @@ def test_a_query_out_of_memory_says_which_setting_to_raise(lakehouse: Lakehouse)
     message = str(raised.value)
     assert message.startswith("DuckDB ran out of memory (16MB)")
     assert message.endswith("Raise LAKEHOUSE_MEMORY_LIMIT (e.g. 4GB) and run again.")
+
+
+@pytest.mark.parametrize(
+    ("limit", "while_writing", "otherwise"),
+    [
+        ("1GB", "476.8 MiB", "953.6 MiB"),
+        ("256MB", "192.0 MiB", "244.1 MiB"),
+        ("128MB", "122.0 MiB", "122.0 MiB"),
+    ],
+)
+def test_duckdb_keeps_to_half_its_limit_while_delta_rs_writes(
+    lakehouse: Lakehouse,
+    monkeypatch: pytest.MonkeyPatch,
+    limit: str,
+    while_writing: str,
+    otherwise: str,
+) -> None:
+    """delta-rs buffers outside DuckDB's accounting; DuckDB never goes below 192 MB for
+    the sort of a clustered write, and never above the limit itself."""
+    engine = open_engine("duckdb", lakehouse, memory_limit=limit)
+    seen: list[str] = []
+    write = lakehouse.write
+
+    def spying_write(*args: object, **kwargs: object) -> int:
+        setting = engine.con.cursor().sql("select current_setting('memory_limit')")  # type: ignore[attr-defined]
+        seen.append(setting.fetchall()[0][0])
+        return write(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lakehouse, "write", spying_write)
+    try:
+        engine.write(TableRef("silver", "t"), "select 1 as a", mode="overwrite")
+        after = engine.query("select current_setting('memory_limit') as m")["m"][0].as_py()
+    finally:
+        engine.close()
+    assert seen == [while_writing]
+    assert after == otherwise
+
+
+def test_the_lakehouse_writes_snappy_compressed_files(lakehouse: Lakehouse) -> None:
+    ref = TableRef("silver", "t")
+    lakehouse.write(ref, pa.table({"a": ["x"] * 1000}), mode="overwrite")
+    [file] = lakehouse.path(ref).glob("*.parquet")
+    assert pq.ParquetFile(file).metadata.row_group(0).column(0).compression == "SNAPPY"

@@ -6,7 +6,9 @@ datasets give the same filter and projection push-down without a download.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -21,6 +23,26 @@ _BATCH_ROWS = 8_192
 """Rows per Arrow batch handed from DuckDB to delta-rs: a few batches are in flight between
 them, and a fact row is ~1.8 kB in Arrow (DECIMALs, repeated lineage strings). Writing the
 1 M-row fact, 65 k-row batches held ~270 MB more than these and were slower (measured)."""
+
+
+_MIN_WRITE_BYTES = 192 * 1024 * 1024
+"""DuckDB's floor while delta-rs writes: sorting a clustered table's rows for the write needs
+some memory of its own (128 MB failed on the 1 M-row fact). Never above the limit itself."""
+
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def size_bytes(text: str) -> int | None:
+    """Bytes of a DuckDB size setting (``512MB``, ``1.5GiB``); None when not a size.
+
+    >>> size_bytes("512MB"), size_bytes("1KiB"), size_bytes("lots")
+    (512000000, 1024, None)
+    """
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    if found is None or found.group(2).lower() not in _UNITS:
+        return None
+    return int(float(found.group(1)) * _UNITS[found.group(2).lower()])
 
 
 _DISABLED_OPTIMIZERS = "build_side_probe_side"
@@ -152,6 +174,23 @@ class DuckDBEngine:
         target = delta_compatible(reader.schema)
         return reader if target == reader.schema else reader.cast(target)
 
+    @contextmanager
+    def _delta_rs_writing(self) -> Iterator[None]:
+        """DuckDB keeps to half its limit while delta-rs writes what it produces: the
+        writer's own buffers (~300 MB writing the 1 M-row fact) are outside DuckDB's
+        accounting, and the stage it reads can wait on disk. Full scale, the fact's build
+        peaked at 965 MB with the whole limit and 734 MB with half, in the same time."""
+        limit = size_bytes(self.memory_limit) if self.memory_limit else None
+        if limit is None:
+            yield
+            return
+        budget = min(limit, max(limit // 2, _MIN_WRITE_BYTES))
+        self.con.execute(f"SET memory_limit = '{budget}B'")
+        try:
+            yield
+        finally:
+            self.con.execute(f"SET memory_limit = {sql_string(self.memory_limit or '')}")
+
     def write(
         self,
         ref: TableRef,
@@ -164,18 +203,21 @@ class DuckDBEngine:
         if cluster_by:
             order = ", ".join(f"{quote(c)} NULLS LAST" for c in cluster_by)
             sql = f"SELECT * FROM ({sql}) AS clustered ORDER BY {order}"
-        version = self.lakehouse.write(ref, self._reader(sql), mode=mode, partition_by=partition_by)
+        with self._delta_rs_writing():
+            reader = self._reader(sql)
+            version = self.lakehouse.write(ref, reader, mode=mode, partition_by=partition_by)
         self.refresh(ref)
         return version
 
     def merge(self, ref: TableRef, source_sql: str, spec: MergeSpec) -> int:
         # Streamed: delta-rs consumes the record batches as DuckDB produces them; the
         # reader is closed after, or DuckDB keeps the connection busy with its result.
-        reader = self._reader(source_sql)
-        try:
-            self.lakehouse.merge(ref, reader, spec)
-        finally:
-            reader.close()
+        with self._delta_rs_writing():
+            reader = self._reader(source_sql)
+            try:
+                self.lakehouse.merge(ref, reader, spec)
+            finally:
+                reader.close()
         self.refresh(ref)
         return self.lakehouse.version(ref) or 0
 
