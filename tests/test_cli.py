@@ -5,6 +5,7 @@ from __future__ import annotations
 import _thread
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -474,6 +475,10 @@ def test_a_gold_data_file_cut_short_or_deleted_is_one_line_naming_the_table_and_
     check = cli("check")
     assert check.code == 1
     assert f"✗ {result.err_lines[0].removeprefix('error: ')}" in check.err_lines
+    tables = cli("tables")  # the others listed, the damaged one marked, its repair after
+    assert (tables.code, tables.err_lines) == (2, result.err_lines)
+    assert re.search(r"gold\.sales_daily +│ +damaged", tables.out)
+    assert re.search(r"gold\.exec_kpis +│ +\d", tables.out)
     run = cli("run")  # would keep the table `up_to_date` and build on it otherwise
     assert (run.code, run.err_lines) == (2, result.err_lines)
 

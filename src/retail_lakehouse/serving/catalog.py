@@ -8,7 +8,7 @@ and readers of the model DAG). ``lakehouse tables``, ``lakehouse describe`` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,13 +73,19 @@ def materialization(model: Model | None) -> str:
 
 
 def table_doc(
-    project: Project, lakehouse: Lakehouse, ref: TableRef, *, count_rows: bool = True
+    project: Project,
+    lakehouse: Lakehouse,
+    ref: TableRef,
+    *,
+    count_rows: bool = True,
+    readable: bool = True,
 ) -> TableDoc:
-    """The catalog entry of one table (a model, a stored table, or both)."""
+    """The catalog entry of one table (a model, a stored table, or both). A table that is
+    not ``readable`` (damaged) is described from its model alone."""
     model = project.models.get(ref)
     config: Mapping[str, Any] = model.config if model else {}
     docs = column_docs(model)
-    schema = stored_schema(lakehouse, ref)
+    schema = stored_schema(lakehouse, ref) if readable else None
     if schema is not None:
         columns = [ColumnDoc(n, t, docs.get(n, "")) for n, t in schema]
     elif model is not None and model.is_union:
@@ -98,7 +104,7 @@ def table_doc(
         upstream=sorted(str(r) for r in model.depends_on) if model else [],
         downstream=direct_readers(project, ref),
         rows=lakehouse.count(ref) if count_rows and schema is not None else None,
-        stored=schema is not None,
+        stored=schema is not None or not readable,
         undocumented=[n for n, _ in schema if n not in docs] if schema is not None else [],
     )
 
@@ -109,12 +115,14 @@ def catalog(
     *,
     layers: tuple[str, ...] = DOCUMENTED_LAYERS,
     count_rows: bool = True,
+    unreadable: Collection[TableRef] = (),
 ) -> list[TableDoc]:
-    """Every model of ``layers`` and every stored table of them, sorted by layer and name."""
+    """Every model of ``layers`` and every stored table of them, sorted by layer and name;
+    ``unreadable`` (damaged) tables are described without reading them."""
     refs = {r for r in project.models if r.layer in layers}
     for layer in layers:
         refs |= set(lakehouse.tables(layer))
     return [
-        table_doc(project, lakehouse, ref, count_rows=count_rows)
+        table_doc(project, lakehouse, ref, count_rows=count_rows, readable=ref not in unreadable)
         for ref in sorted(refs, key=lambda r: (layers.index(r.layer), r.name))
     ]

@@ -17,7 +17,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from retail_lakehouse.errors import ConfigError
+from retail_lakehouse.checks import damaged, damaged_tables
+from retail_lakehouse.errors import ConfigError, TablesDamaged
 from retail_lakehouse.runner.project import Project
 from retail_lakehouse.serving.catalog import catalog, table_doc
 from retail_lakehouse.serving.maintain import DEFAULT_RETENTION_HOURS, maintain_lakehouse
@@ -36,12 +37,15 @@ def tables(
         str | None, typer.Option(help="Only this layer (silver or gold); default both.")
     ] = None,
 ) -> None:
-    """List silver and gold tables with row counts and descriptions."""
+    """List silver and gold tables with row counts and descriptions (a damaged table is
+    listed as such, and its repair printed after the list)."""
     settings = Settings.from_env()
     layers = (layer,) if layer else ("silver", "gold")
     if layer not in (None, "silver", "gold"):
         raise ConfigError(f"--layer {layer!r} is not silver or gold.")
-    docs = catalog(Project.load(), Lakehouse(settings.home), layers=layers)
+    lakehouse = Lakehouse(settings.home)
+    broken = damaged_tables(lakehouse, layers)
+    docs = catalog(Project.load(), lakehouse, layers=layers, unreadable=set(broken))
     out = Table()
     for column in ("table", "rows", "grain", "description"):
         out.add_column(column, justify="right" if column == "rows" else "left")
@@ -49,10 +53,13 @@ def tables(
         if doc.materialized == "union":
             continue
         rows = "not built" if doc.rows is None else f"{doc.rows:,}"
+        rows = "damaged" if doc.ref in broken else rows
         first = doc.description.split(". ")[0]
         first = first if len(first) <= 100 else first[:99] + "…"
         out.add_row(str(doc.ref), rows, doc.grain, first)
     _console().print(out)
+    if broken:
+        raise TablesDamaged([damaged(lakehouse, ref, why) for ref, why in broken.items()])
 
 
 def describe(
