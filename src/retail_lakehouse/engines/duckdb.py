@@ -17,7 +17,12 @@ import pyarrow as pa
 from retail_lakehouse.engines.base import WriteMode
 from retail_lakehouse.errors import ModelError
 from retail_lakehouse.storage import LAYERS, Lakehouse, MergeSpec, TableRef
-from retail_lakehouse.storage.delta import delta_compatible, quote, sql_string
+from retail_lakehouse.storage.delta import (
+    CLUSTERED_FILE_BYTES,
+    delta_compatible,
+    quote,
+    sql_string,
+)
 
 _BATCH_ROWS = 8_192
 """Rows per Arrow batch handed from DuckDB to delta-rs: a few batches are in flight between
@@ -204,8 +209,13 @@ class DuckDBEngine:
             order = ", ".join(f"{quote(c)} NULLS LAST" for c in cluster_by)
             sql = f"SELECT * FROM ({sql}) AS clustered ORDER BY {order}"
         with self._delta_rs_writing():
-            reader = self._reader(sql)
-            version = self.lakehouse.write(ref, reader, mode=mode, partition_by=partition_by)
+            version = self.lakehouse.write(
+                ref,
+                self._reader(sql),
+                mode=mode,
+                partition_by=partition_by,
+                target_file_size=CLUSTERED_FILE_BYTES if cluster_by else None,
+            )
         self.refresh(ref)
         return version
 

@@ -35,6 +35,12 @@ in memory until it is full; its default (1 M rows) held ~250 MB more while writi
 1 M-row fact, and readers parallelise over row groups anyway (measured: write 2.3 → 1.6 s)."""
 
 
+CLUSTERED_FILE_BYTES = 8 * 1024 * 1024
+"""Data file size of a table written sorted (``cluster_by``): a merge rewrites only the files
+whose range of the sort columns overlaps its rows, so smaller files mean less rewritten. At
+full scale the 1 M-line fact was one 44 MB file, and 160 re-pointed lines rewrote all of it."""
+
+
 def writer_properties() -> WriterProperties:
     """Snappy, as delta-rs and Spark write by default: WriterProperties without a codec
     writes uncompressed files (the fact took 1.65x the disk space)."""
@@ -252,6 +258,7 @@ class Lakehouse:
         partition_by: Sequence[str] | None = None,
         app_transaction: tuple[str, int] | None = None,
         app_transactions: Sequence[tuple[str, int]] = (),
+        target_file_size: int | None = None,
     ) -> int:
         """Writes ``data`` in one commit and returns the new version.
 
@@ -260,7 +267,8 @@ class Lakehouse:
         New columns are merged into the schema on append and predicate overwrite.
         ``app_transaction(s)`` record ``(app_id, version)`` pairs in the same commit (how a
         stream consumer stores its offsets atomically with the data; read them back with
-        :meth:`transaction_version`).
+        :meth:`transaction_version`). ``target_file_size`` (bytes) closes a data file past
+        that size (delta-rs' default: 100 MB).
         """
         path = self.path(ref)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -283,6 +291,7 @@ class Lakehouse:
             schema_mode=schema_mode if existing is not None else None,
             commit_properties=commit,
             writer_properties=writer_properties(),
+            target_file_size=target_file_size,
         )
         written = self.version(ref)
         assert written is not None
