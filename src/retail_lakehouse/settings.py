@@ -24,7 +24,21 @@ DEFAULT_MEMORY_LIMIT = "512MB"
 """DuckDB's buffer limit unless ``LAKEHOUSE_MEMORY_LIMIT`` says otherwise: with it a run's
 peak RSS stays near 1 GB at full scale and 1.5 GB at 10x (``make bench``); bigger
 intermediate results spill to ``$LAKEHOUSE_HOME/_tmp/duckdb`` instead of growing with the data."""
-_MEMORY_SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$", re.IGNORECASE)
+_MEMORY_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_MEMORY_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+_MEMORY_SIZE = re.compile(rf"^(\d+(?:\.\d+)?)\s*({'|'.join(_MEMORY_UNITS)})$", re.IGNORECASE)
+
+
+def memory_bytes(text: str) -> int | None:
+    """Bytes of a memory size as DuckDB reads it (``512MB``, ``1.5GiB``); None if not one.
+
+    >>> memory_bytes("512MB"), memory_bytes("1KiB"), memory_bytes("lots")
+    (512000000, 1024, None)
+    """
+    found = _MEMORY_SIZE.match(text)
+    if found is None:
+        return None
+    return int(float(found.group(1)) * _MEMORY_UNITS[found.group(2).lower()])
 
 
 def _memory_limit(value: str | None) -> str | None:
@@ -33,7 +47,7 @@ def _memory_limit(value: str | None) -> str | None:
         return DEFAULT_MEMORY_LIMIT
     if text.lower() == "none":
         return None
-    if not _MEMORY_SIZE.match(text):
+    if memory_bytes(text) is None:
         raise ConfigError(
             f"LAKEHOUSE_MEMORY_LIMIT={text!r} is not a size: use e.g. 512MB, 2GB, or none "
             "for no limit of the lakehouse's own."

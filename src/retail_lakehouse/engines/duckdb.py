@@ -6,7 +6,6 @@ datasets give the same filter and projection push-down without a download.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -16,6 +15,7 @@ import pyarrow as pa
 
 from retail_lakehouse.engines.base import WriteMode
 from retail_lakehouse.errors import ModelError
+from retail_lakehouse.settings import memory_bytes
 from retail_lakehouse.storage import LAYERS, Lakehouse, MergeSpec, TableRef
 from retail_lakehouse.storage.delta import (
     CLUSTERED_FILE_BYTES,
@@ -33,22 +33,6 @@ them, and a fact row is ~1.8 kB in Arrow (DECIMALs, repeated lineage strings). W
 _MIN_WRITE_BYTES = 192 * 1024 * 1024
 """DuckDB's floor while delta-rs writes: sorting a clustered table's rows for the write needs
 some memory of its own (128 MB failed on the 1 M-row fact). Never above the limit itself."""
-
-_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
-_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
-
-
-def size_bytes(text: str) -> int | None:
-    """Bytes of a DuckDB size setting (``512MB``, ``1.5GiB``); None when not a size.
-
-    >>> size_bytes("512MB"), size_bytes("1KiB"), size_bytes("lots")
-    (512000000, 1024, None)
-    """
-    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
-    if found is None or found.group(2).lower() not in _UNITS:
-        return None
-    return int(float(found.group(1)) * _UNITS[found.group(2).lower()])
-
 
 _DISABLED_OPTIMIZERS = "build_side_probe_side"
 """The models join a large relation (first) to small ones (joined after it: dimensions, the
@@ -76,6 +60,9 @@ class DuckDBEngine:
         ``<home>/_tmp/duckdb``."""
         self.lakehouse = lakehouse
         self.memory_limit = memory_limit
+        limit = memory_bytes(memory_limit) if memory_limit else None
+        self._write_budget = min(limit, max(limit // 2, _MIN_WRITE_BYTES)) if limit else None
+        """DuckDB's limit while delta-rs writes (see :meth:`_delta_rs_writing`)."""
         self._registered: dict[TableRef, tuple[int, int, int]] = {}
         config: dict[str, Any] = {
             "preserve_insertion_order": False,
@@ -185,12 +172,10 @@ class DuckDBEngine:
         writer's own buffers (~300 MB writing the 1 M-row fact) are outside DuckDB's
         accounting, and the stage it reads can wait on disk. Full scale, the fact's build
         peaked at 965 MB with the whole limit and 734 MB with half, in the same time."""
-        limit = size_bytes(self.memory_limit) if self.memory_limit else None
-        if limit is None:
+        if self._write_budget is None:
             yield
             return
-        budget = min(limit, max(limit // 2, _MIN_WRITE_BYTES))
-        self.con.execute(f"SET memory_limit = '{budget}B'")
+        self.con.execute(f"SET memory_limit = '{self._write_budget}B'")
         try:
             yield
         finally:
