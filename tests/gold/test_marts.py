@@ -268,7 +268,14 @@ def test_served_duckdb_holds_every_gold_table(gold: Lakehouse) -> None:
 
 @pytest.mark.parametrize(
     "table",
-    ["sales_daily", "revenue_monthly", "category_perf", "geo_performance", "int_customer_order"],
+    [
+        "sales_daily",
+        "revenue_monthly",
+        "category_perf",
+        "geo_performance",
+        "int_customer_order",
+        "int_product_sales",
+    ],
 )
 def test_incremental_equals_full_refresh(tmp_path: Path, table: str) -> None:
     first = [r for r in LINES if r["_ingested_at"].day == 1]

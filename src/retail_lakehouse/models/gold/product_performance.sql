@@ -1,29 +1,13 @@
 -- One row per product with sales or returns: units, revenue, orders, its rank within its
 -- category and source, and its ABC class (Pareto on net revenue within the source).
--- A table, not incremental: ranks and ABC classes move whenever any product sells.
-with lines as (
-    select * from silver.fact_order_line
-    where is_sale or is_return
+-- A table, not incremental: ranks and ABC classes move whenever any product sells. The
+-- per-product counts and sums come from int_product_sales, which is incremental.
+with sales as (
+    select * from gold.int_product_sales
 ),
 
 products as (
     select product_key, product_name, category, is_product from silver.dim_product
-),
-
-by_product as (
-    select
-        product_key,
-        source_system,
-        count(distinct case when is_sale then order_id end) as orders,
-        count(distinct case when is_sale then customer_key end) as customers,
-        sum(case when is_sale then quantity else 0 end) as units,
-        sum(gross_amount_eur) as gross_revenue_eur,
-        sum(return_amount_eur) as returns_eur,
-        sum(net_amount_eur) as net_revenue_eur,
-        min(case when is_sale then order_date end) as first_sale_date,
-        max(case when is_sale then order_date end) as last_sale_date
-    from lines
-    group by product_key, source_system
 ),
 
 described as (
@@ -31,7 +15,7 @@ described as (
         b.*,
         p.product_name,
         coalesce(p.category, 'Other') as category
-    from by_product as b
+    from sales as b
     left join products as p on p.product_key = b.product_key
 ),
 
@@ -67,12 +51,12 @@ select
     source_system,
     product_name,
     category,
-    cast(orders as bigint) as orders,
-    cast(customers as bigint) as customers,
-    cast(units as bigint) as units,
-    cast(gross_revenue_eur as decimal(18, 2)) as gross_revenue_eur,
-    cast(returns_eur as decimal(18, 2)) as returns_eur,
-    cast(net_revenue_eur as decimal(18, 2)) as net_revenue_eur,
+    orders,
+    customers,
+    units,
+    gross_revenue_eur,
+    returns_eur,
+    net_revenue_eur,
     case when gross_revenue_eur > 0
         then cast(returns_eur as double) / cast(gross_revenue_eur as double)
     end as return_rate,
