@@ -23,7 +23,9 @@ lines as (
         on t.source_system = l.source_system
         and t.month = cast(date_trunc('month', l.order_date) as date)
     left join products as p on p.product_key = l.product_key
-    where l.is_sale or l.is_return
+    where (l.is_sale or l.is_return)
+        -- implied by the join; as a plain bound the scan skips the files of earlier days
+        and l.order_date >= (select min(month) from touched)
 ),
 
 by_category as (

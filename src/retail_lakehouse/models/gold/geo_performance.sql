@@ -22,7 +22,9 @@ lines as (
     inner join touched as t
         on t.source_system = l.source_system
         and t.month = cast(date_trunc('month', l.order_date) as date)
-    where l.is_sale or l.is_return
+    where (l.is_sale or l.is_return)
+        -- implied by the join; as a plain bound the scan skips the files of earlier days
+        and l.order_date >= (select min(month) from touched)
 ),
 
 by_region as (
