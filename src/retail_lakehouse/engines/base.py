@@ -29,6 +29,9 @@ class Engine(Protocol):
     def query(self, sql: str) -> pa.Table:
         """Runs a query and returns the (small) result as Arrow."""
 
+    def columns(self, sql: str) -> list[str]:
+        """The names of the columns ``sql`` returns, from planning it (no rows are read)."""
+
     def create_stage(self, name: str, sql: str) -> None:
         """Makes the result of ``sql`` queryable as the unqualified table ``name``."""
 

@@ -140,6 +140,12 @@ class DuckDBEngine:
         except duckdb.Error as exc:
             raise self._query_error(exc) from exc
 
+    def columns(self, sql: str) -> list[str]:
+        try:  # binds the query only; a LIMIT 0 query still plans and starts every scan
+            return list(self.con.sql(sql).columns)
+        except duckdb.Error as exc:
+            raise self._query_error(exc) from exc
+
     def create_stage(self, name: str, sql: str) -> None:
         try:
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {quote(name)} AS {sql}")

@@ -121,6 +121,14 @@ class SparkEngine:
     def refresh(self, ref: TableRef | None = None) -> None:
         """Nothing to do: every query reads the latest Delta snapshot of its paths."""
 
+    def columns(self, sql: str) -> list[str]:
+        try:
+            return list(self._sql(sql).columns)
+        except ModelError:
+            raise
+        except Exception as exc:
+            raise ModelError(f"Spark could not run the query: {exc}") from exc
+
     def query(self, sql: str) -> pa.Table:
         try:
             return self._sql(sql).toArrow()

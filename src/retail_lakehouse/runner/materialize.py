@@ -243,10 +243,6 @@ def physical_inputs(project: Project, model: Model) -> set[TableRef]:
     return stored_tables(project, model.depends_on)
 
 
-def output_columns(engine: Engine, sql: str) -> list[str]:
-    return list(engine.query(f"select * from ({sql}) as model_output limit 0").column_names)
-
-
 def current_watermark(engine: Engine, model: Model) -> Any:
     """The highest watermark value the table holds (None when empty)."""
     assert model.watermark is not None
@@ -312,10 +308,10 @@ def build_model(
     sql = resolve_sql(engine, project, model, since)
     uses_since = ":" + SINCE in model.sql
     checks = dq.parse_all(model.expectations, f"{model.path.name}")
-    columns = output_columns(engine, sql)
+    columns = engine.columns(sql)
     if model.materialized == "scd2":
         sql = scd2_versions_sql(model, sql, columns)
-        columns = output_columns(engine, sql)
+        columns = engine.columns(sql)
     where = None
     if incremental is not None and not full and not uses_since:
         where = f"{quote(incremental.watermark)} > {sql_literal(since)}"
