@@ -13,7 +13,7 @@ import retail_lakehouse.engines.duckdb as duckdb_engine
 from retail_lakehouse import ops
 from retail_lakehouse.engines import Engine, open_engine
 from retail_lakehouse.runner.run import RunReport, run_pipeline
-from retail_lakehouse.storage import Lakehouse, TableRef
+from retail_lakehouse.storage import Lakehouse, MergeSpec, TableRef
 
 PROJECT = Path(__file__).parent.parent / "data" / "projects" / "materializations"
 REBUILT = Path(__file__).parent.parent / "data" / "projects" / "rebuilt"
@@ -242,3 +242,54 @@ def test_a_clustered_write_splits_its_sorted_rows_into_files_of_narrow_ranges(
     assert len(spans) > 4
     assert max(spans) < 25  # of the 100 days: a merge of a few days reads a few files
     assert lakehouse.count(ref) == 200_000
+
+
+def test_a_merge_into_a_clustered_table_keeps_writing_files_of_its_size(
+    lakehouse: Lakehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """delta-rs merges take no file size: the table carries it as ``delta.targetFileSize``,
+    or a merge would write what it rewrites as one file that every later merge rewrites."""
+    monkeypatch.setattr(duckdb_engine, "CLUSTERED_FILE_BYTES", 256 * 1024)
+    rows = (
+        "select range as id, date '2024-01-01' + cast(range % 100 as integer) as day, "
+        "repeat('{fill}', 40) || cast(range as varchar) as payload from range(200000)"
+    )
+    ref = TableRef("silver", "wide_days")
+    engine = open_engine("duckdb", lakehouse)
+    try:
+        engine.write(ref, rows.format(fill="x"), mode="overwrite", cluster_by=["day"])
+        assert lakehouse.table(ref).metadata().configuration == {
+            "delta.targetFileSize": str(256 * 1024)
+        }
+        before = set(lakehouse.table(ref).file_uris())
+        engine.merge(  # every row rewritten: what a late correction of every day does
+            ref,
+            rows.format(fill="y"),
+            MergeSpec(
+                predicate="target.id = source.id",
+                matched_update={"payload": "source.payload"},
+            ),
+        )
+    finally:
+        engine.close()
+    rewritten = set(lakehouse.table(ref).file_uris()) - before
+    assert len(rewritten) > 4
+    assert lakehouse.read(ref, ["payload"]).column("payload")[0].as_py().startswith("yyy")
+
+
+@pytest.mark.parametrize("operation", ["append", "merge"])
+def test_a_table_written_before_it_was_sized_gets_its_file_size_on_the_next_write(
+    lakehouse: Lakehouse, operation: str
+) -> None:
+    ref = TableRef("silver", "old_table")
+    lakehouse.write(ref, pa.table({"id": [1, 2]}), mode="overwrite")
+    assert lakehouse.table(ref).metadata().configuration == {}
+    new_rows = pa.table({"id": [3]})
+    if operation == "append":
+        lakehouse.write(ref, new_rows, mode="append", target_file_size=1024 * 1024)
+    else:
+        spec = MergeSpec("target.id = source.id", insert_columns=["id"], target_file_size=1048576)
+        lakehouse.merge(ref, new_rows, spec)
+    assert lakehouse.table(ref).metadata().configuration == {"delta.targetFileSize": "1048576"}
+    assert sorted(lakehouse.read(ref).column("id").to_pylist()) == [1, 2, 3]
+    assert lakehouse.changes_since(ref, 0) == "append"  # the property commit moved no row

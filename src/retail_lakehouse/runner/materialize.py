@@ -44,7 +44,7 @@ from retail_lakehouse.runner.project import SINCE, Model, Project, parse_sql
 from retail_lakehouse.sources import contract_for_bronze
 from retail_lakehouse.sources.contract import TableContract
 from retail_lakehouse.storage import LAYERS, MergeSpec, TableRef
-from retail_lakehouse.storage.delta import quote, sql_string
+from retail_lakehouse.storage.delta import CLUSTERED_FILE_BYTES, quote, sql_string
 
 DROP = "_drop_rule"
 QUARANTINE = "_quarantine_rule"
@@ -617,6 +617,7 @@ def merge_incremental(
         matched_update={c: f"source.{quote(c)}" for c in columns},
         matched_predicate=" and ".join(conditions) if conditions else None,
         insert_columns=list(columns),
+        target_file_size=CLUSTERED_FILE_BYTES if model.cluster_by else None,
     )
     return engine.merge(model.ref, out_sql, spec)
 

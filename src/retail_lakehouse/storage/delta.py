@@ -40,6 +40,11 @@ CLUSTERED_FILE_BYTES = 8 * 1024 * 1024
 whose range of the sort columns overlaps its rows, so smaller files mean less rewritten. At
 full scale the 1 M-line fact was one 44 MB file, and 160 re-pointed lines rewrote all of it."""
 
+TARGET_FILE_SIZE = "delta.targetFileSize"
+"""Table property naming a table's data file size. delta-rs merges honour it (they take no
+size argument), as do Spark and Databricks writers: without it, the first merge into the
+10x fact wrote its 1.3 M rewritten rows as one file, which every later merge rewrote whole."""
+
 
 def writer_properties() -> WriterProperties:
     """Snappy, as delta-rs and Spark write by default: WriterProperties without a codec
@@ -92,6 +97,9 @@ class MergeSpec:
     matched_predicate: str | None = None
     insert_columns: Sequence[str] = ()
     """Columns inserted from ``source`` when no target row matches (empty = no insert)."""
+    target_file_size: int | None = None
+    """Bytes per data file the merge writes (kept as the table's ``delta.targetFileSize``);
+    None = the table's own. Spark sizes its files itself."""
 
 
 def _log_listing(log: Path) -> list[str]:
@@ -268,7 +276,8 @@ class Lakehouse:
         ``app_transaction(s)`` record ``(app_id, version)`` pairs in the same commit (how a
         stream consumer stores its offsets atomically with the data; read them back with
         :meth:`transaction_version`). ``target_file_size`` (bytes) closes a data file past
-        that size (delta-rs' default: 100 MB).
+        that size (delta-rs' default: 100 MB) and is kept as the table's ``delta.targetFileSize``
+        so later merges write files of that size too.
         """
         path = self.path(ref)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -282,6 +291,9 @@ class Lakehouse:
                 app_transactions=[Transaction(app_id=a, version=v) for a, v in pairs]
             )
         existing = self.table(ref) if self.exists(ref) else None
+        sized = {TARGET_FILE_SIZE: str(target_file_size)} if target_file_size else None
+        if existing is not None and sized:
+            existing = self._sized(ref, sized)
         write_deltalake(  # type: ignore[misc]
             existing if existing is not None else str(path),
             data,
@@ -292,6 +304,7 @@ class Lakehouse:
             commit_properties=commit,
             writer_properties=writer_properties(),
             target_file_size=target_file_size,
+            configuration=sized if existing is None else None,
         )
         written = self.version(ref)
         assert written is not None
@@ -310,9 +323,21 @@ class Lakehouse:
         version = self.table(ref).transaction_version(app_id)
         return None if version is None else int(version)
 
+    def _sized(self, ref: TableRef, sized: Mapping[str, str]) -> DeltaTable:
+        """The table, with its file size property set first if it lacks it (a table written
+        before it was sized: a write sets properties only when it creates the table)."""
+        table = self.table(ref)
+        if not sized.items() <= table.metadata().configuration.items():
+            table.alter.set_table_properties(dict(sized))  # a commit that moves no row
+            table = self.table(ref)
+        return table
+
     def merge(self, ref: TableRef, source: ArrowData, spec: MergeSpec) -> dict[str, Any]:
         """Runs ``spec`` against the table; returns delta-rs merge metrics."""
-        merger = self.table(ref).merge(
+        table = self.table(ref)
+        if spec.target_file_size:
+            table = self._sized(ref, {TARGET_FILE_SIZE: str(spec.target_file_size)})
+        merger = table.merge(
             source=source,
             predicate=spec.predicate,
             source_alias="source",
