@@ -12,12 +12,15 @@ import pytest
 import retail_lakehouse.engines.duckdb as duckdb_engine
 from retail_lakehouse import ops
 from retail_lakehouse.engines import Engine, open_engine
+from retail_lakehouse.runner.materialize import BuildResult, write
+from retail_lakehouse.runner.project import Model, Project
 from retail_lakehouse.runner.run import RunReport, run_pipeline
 from retail_lakehouse.storage import Lakehouse, MergeSpec, TableRef
 
 PROJECT = Path(__file__).parent.parent / "data" / "projects" / "materializations"
 REBUILT = Path(__file__).parent.parent / "data" / "projects" / "rebuilt"
 CLUSTERED = Path(__file__).parent.parent / "data" / "projects" / "clustered"
+TOUCHED_DAYS = Path(__file__).parent.parent / "data" / "projects" / "touched_days"
 UTC = dt.UTC
 
 
@@ -293,3 +296,70 @@ def test_a_table_written_before_it_was_sized_gets_its_file_size_on_the_next_writ
     assert lakehouse.table(ref).metadata().configuration == {"delta.targetFileSize": "1048576"}
     assert sorted(lakehouse.read(ref).column("id").to_pylist()) == [1, 2, 3]
     assert lakehouse.changes_since(ref, 0) == "append"  # the property commit moved no row
+
+
+DAY_ORDERS = TableRef("silver", "day_orders")
+DAY_ORDER_COLUMNS = ["order_id", "order_date", "amount", "_ingested_at"]
+
+
+def built_day_orders(engine: Engine, lakehouse: Lakehouse) -> Model:
+    """``silver.day_orders`` built from o1 (2 January, 1.0) and o2 (5 January, 2.0)."""
+    feed_dated_orders(lakehouse, [("o1", 2, 1.0), ("o2", 5, 2.0)], batch=1)
+    build(engine, TOUCHED_DAYS)
+    return Project.load(TOUCHED_DAYS).models[DAY_ORDERS]
+
+
+def test_stored_rows_that_come_back_unchanged_are_not_rewritten(
+    engine: Engine, lakehouse: Lakehouse
+) -> None:
+    """Only the new keys are appended: a merge would read (and hold) every file the unchanged
+    rows fall in, as a customer's re-delivered row re-reads their lines in the fact."""
+    built_day_orders(engine, lakehouse)
+    feed_dated_orders(lakehouse, [("o3", 5, 3.0)], batch=2)  # day 5 again: o2 comes back as is
+    report = build(engine, TOUCHED_DAYS)
+
+    [record] = [m for m in report.models if m["table_name"] == str(DAY_ORDERS)]
+    assert (record["build_mode"], record["rows_out"]) == ("incremental", 2)
+    assert lakehouse.table(DAY_ORDERS).history(1)[0]["operation"] != "MERGE"
+    rows = lakehouse.read(DAY_ORDERS).to_pylist()
+    assert sorted((r["order_id"], r["order_date"].day, r["amount"]) for r in rows) == [
+        ("o1", 2, 1.0),
+        ("o2", 5, 2.0),
+        ("o3", 5, 3.0),
+    ]
+
+
+def test_a_build_whose_rows_all_equal_the_stored_ones_writes_nothing(
+    duckdb_engine: Engine, lakehouse: Lakehouse
+) -> None:
+    model = built_day_orders(duckdb_engine, lakehouse)
+    before = lakehouse.version(DAY_ORDERS)
+    result = BuildResult(rows_out=2)
+
+    written = write(
+        duckdb_engine,
+        model,
+        f"select * from {DAY_ORDERS}",
+        DAY_ORDER_COLUMNS,
+        full=False,
+        result=result,
+    )
+
+    assert (written, lakehouse.version(DAY_ORDERS), result.message) == (before, before, "no change")
+
+
+def test_a_stored_row_that_changes_is_merged_with_the_new_ones(
+    engine: Engine, lakehouse: Lakehouse
+) -> None:
+    model = built_day_orders(engine, lakehouse)
+    changed = (
+        f"select order_id, order_date, case when order_id = 'o2' then 20.0 else amount end "
+        f"as amount, _ingested_at from {DAY_ORDERS} union all "
+        f"select 'o4', order_date, 4.0, _ingested_at from {DAY_ORDERS} where order_id = 'o1'"
+    )
+
+    write(engine, model, changed, DAY_ORDER_COLUMNS, full=False, result=BuildResult(rows_out=3))
+
+    assert lakehouse.table(DAY_ORDERS).history(1)[0]["operation"] == "MERGE"
+    rows = sorted((r["order_id"], r["amount"]) for r in lakehouse.read(DAY_ORDERS).to_pylist())
+    assert rows == [("o1", 1.0), ("o2", 20.0), ("o4", 4.0)]

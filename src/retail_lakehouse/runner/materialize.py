@@ -520,7 +520,15 @@ def write(
     if not matched.rows:
         # Only new keys: an append adds files; a merge would rewrite the files it scans.
         return engine.write(model.ref, out_sql, mode="append", **layout)
-    return merge_incremental(engine, model, out_sql, columns, bounds=matched.bounds)
+    if not changed_rows(engine, model, out_sql, columns, matched):
+        # The stored rows come back as they are (a re-delivered file, a re-read day): only
+        # the new keys are written, by an append. A merge would scan (and hold) every file
+        # they fall in: 1.9 GB for a re-delivered 1 % of the 10x fact.
+        if matched.rows == result.rows_out:
+            result.message = "no change"
+            return lakehouse.version(model.ref)
+        return engine.write(model.ref, new_keys_sql(model, out_sql), mode="append", **layout)
+    return merge_incremental(engine, model, out_sql, columns, bounds=matched.bounds("target"))
 
 
 @dataclass
@@ -528,8 +536,15 @@ class MatchedRows:
     """The table's rows whose key is among the rows about to be written."""
 
     rows: int
-    bounds: list[str] = field(default_factory=list)
-    """Conditions on ``target``'s ``cluster_by`` columns that every such row meets."""
+    ranges: list[tuple[str, dt.date, dt.date]] = field(default_factory=list)
+    """``(column, lowest, highest)`` of each date ``cluster_by`` column over those rows."""
+
+    def bounds(self, alias: str) -> list[str]:
+        """Conditions on ``alias``'s columns that every such row meets."""
+        return [
+            f"{alias}.{quote(c)} >= {sql_literal(lo)} and {alias}.{quote(c)} <= {sql_literal(hi)}"
+            for c, lo, hi in self.ranges
+        ]
 
 
 def matched_rows(engine: Engine, model: Model, out_sql: str) -> MatchedRows:
@@ -557,11 +572,47 @@ def matched_rows(engine: Engine, model: Model, out_sql: str) -> MatchedRows:
         lo, hi = found[f"lo_{i}"], found[f"hi_{i}"]
         bounded = isinstance(lo, dt.date) and not isinstance(lo, dt.datetime)
         if matched.rows and found[f"n_{i}"] == matched.rows and bounded:  # no NULL among them
-            name = quote(column)
-            matched.bounds.append(
-                f"target.{name} >= {sql_literal(lo)} and target.{name} <= {sql_literal(hi)}"
-            )
+            matched.ranges.append((column, lo, hi))
     return matched
+
+
+def changed_rows(
+    engine: Engine, model: Model, out_sql: str, columns: Sequence[str], matched: MatchedRows
+) -> int:
+    """How many of the ``matched`` stored rows the write would change; the others it would
+    rewrite as they are. Reads the whole stored rows, but only within ``matched``'s ranges."""
+    keys = model.unique_key
+    compared = [c for c in columns if c not in keys]
+    if not compared:
+        return 0
+    cols = ", ".join(quote(c) for c in columns)
+    on = " and ".join(f"t.{quote(k)} = s.{quote(k)}" for k in keys)
+    differs = " or ".join(f"(t.{quote(c)} is distinct from s.{quote(c)})" for c in compared)
+    within = " and ".join(matched.bounds("t"))
+    stored = f"select {cols} from {model.ref} as t" + (f" where {within}" if within else "")
+    found = engine.query(
+        f"select count(*) as n from ({stored}) as t "
+        f"inner join (select {cols} from ({out_sql}) as o) as s on {on} where {differs}"
+    )
+    return int(found["n"][0].as_py())
+
+
+def new_keys_sql(model: Model, out_sql: str) -> str:
+    """The rows of ``out_sql`` whose key the table does not hold. The held ones are found by
+    the join of :func:`matched_rows` (the table read, the few new keys hashed), not by
+    hashing every key of the table for an anti-join."""
+    keys = [quote(k) for k in model.unique_key]
+    held = (
+        f"select {', '.join(f't.{k}' for k in keys)} "
+        f"from (select {', '.join(keys)} from {model.ref}) as t "
+        f"inner join (select {', '.join(keys)} from ({out_sql}) as n) as s "
+        f"on {' and '.join(f't.{k} = s.{k}' for k in keys)}"
+    )
+    on = " and ".join(f"h.{k} = o.{k}" for k in keys)
+    return (
+        f"select o.* from ({out_sql}) as o "
+        f"where not exists (select 1 from ({held}) as h where {on})"
+    )
 
 
 def differs_from_table(
