@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -310,10 +311,22 @@ def test_table_output_says_when_rows_were_left_out(home: Path, cli: Cli) -> None
     assert "│ 1 │" in result.out and "│ 2 │" not in result.out
 
 
+def interrupt_once_running(thread_name: str, timeout_s: float = 30.0) -> None:
+    """Ctrl-C for the main thread half a second after a thread named ``thread_name`` starts."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if any(t.name == thread_name for t in threading.enumerate()):
+            time.sleep(0.5)
+            break
+        time.sleep(0.02)
+    _thread.interrupt_main()
+
+
 def test_ctrl_c_during_a_query_exits_130_with_one_line(home: Path, cli: Cli) -> None:
     # Ctrl-C as the interpreter sees it, without a real SIGINT: that would also stop the
-    # Sail server other tests of this session share.
-    threading.Timer(1.0, _thread.interrupt_main).start()
+    # Sail server other tests of this session share. Sent once the query runs (a fixed
+    # delay could land in the command's start-up on a busy machine).
+    threading.Thread(target=interrupt_once_running, args=("lakehouse-sql",)).start()
     result = cli("sql", "select count(*) from range(10000000000000) where range % 7 = 3")
     assert result.code == 130
     assert result.err_lines == [
