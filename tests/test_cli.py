@@ -7,11 +7,13 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -311,11 +313,25 @@ def test_table_output_says_when_rows_were_left_out(home: Path, cli: Cli) -> None
     assert "│ 1 │" in result.out and "│ 2 │" not in result.out
 
 
-def interrupt_once_running(thread_name: str, timeout_s: float = 30.0) -> None:
-    """Ctrl-C for the main thread half a second after a thread named ``thread_name`` starts."""
+@contextmanager
+def python_sigint_handler() -> Iterator[None]:
+    """SIGINT raising KeyboardInterrupt, as in a fresh ``lakehouse`` process, whatever an
+    earlier test of this session left (interrupt_main does nothing under SIG_DFL/SIG_IGN)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def interrupt_once_running(
+    thread_name: str, earlier: set[threading.Thread], timeout_s: float = 30.0
+) -> None:
+    """Ctrl-C for the main thread half a second after a thread named ``thread_name`` that is
+    not among ``earlier`` starts (a worker of an earlier test may still be winding down)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if any(t.name == thread_name for t in threading.enumerate()):
+        if any(t.name == thread_name and t not in earlier for t in threading.enumerate()):
             time.sleep(0.5)
             break
         time.sleep(0.02)
@@ -326,8 +342,10 @@ def test_ctrl_c_during_a_query_exits_130_with_one_line(home: Path, cli: Cli) -> 
     # Ctrl-C as the interpreter sees it, without a real SIGINT: that would also stop the
     # Sail server other tests of this session share. Sent once the query runs (a fixed
     # delay could land in the command's start-up on a busy machine).
-    threading.Thread(target=interrupt_once_running, args=("lakehouse-sql",)).start()
-    result = cli("sql", "select count(*) from range(10000000000000) where range % 7 = 3")
+    earlier = set(threading.enumerate())
+    threading.Thread(target=interrupt_once_running, args=("lakehouse-sql", earlier)).start()
+    with python_sigint_handler():
+        result = cli("sql", "select count(*) from range(10000000000000) where range % 7 = 3")
     assert result.code == 130
     assert result.err_lines == [
         "interrupted: stopped; every table write is one Delta commit, so nothing is "
