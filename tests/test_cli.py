@@ -158,6 +158,21 @@ def test_importing_the_cli_loads_no_engine_and_no_arrow() -> None:
     assert result.stdout.strip() == "[]", result.stderr
 
 
+def test_help_is_plain_text_and_loads_no_rich() -> None:
+    """Rich's help renderer imports Markdown: 160 ms of a 300 ms budget (issue 17)."""
+    result = python(
+        "import sys\n"
+        "sys.argv = ['lakehouse', '--help']\n"
+        "from retail_lakehouse.cli import main\n"
+        "try:\n    main()\n"
+        "except SystemExit:\n"
+        "    print(sorted(m for m in ('rich', 'duckdb', 'deltalake') if m in sys.modules))"
+    )
+    assert result.stdout.startswith("Usage: lakehouse [OPTIONS] COMMAND"), result.stderr
+    assert "sql  " in result.stdout and "Query the lakehouse" in result.stdout
+    assert result.stdout.splitlines()[-1] == "[]"
+
+
 def test_sql_answers_without_loading_pyarrow_or_sqlglot(home: Path, cli: Cli) -> None:
     assert cli("run").code == 0
     result = python(

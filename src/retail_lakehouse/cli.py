@@ -16,14 +16,12 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from retail_lakehouse import __version__
 from retail_lakehouse.errors import LakehouseError, TablesDamaged
@@ -32,6 +30,8 @@ from retail_lakehouse.sources import SOURCE_NAMES, Scale, get_source
 from retail_lakehouse.terminal import format_value, is_numeric_type, safe, visible
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from retail_lakehouse.engines import Engine
     from retail_lakehouse.engines.sandbox import QueryResult
     from retail_lakehouse.runner.run import RunReport
@@ -56,7 +56,7 @@ class FileFormat(StrEnum):
 
 def show_version(value: bool) -> None:
     if value:
-        console.print(f"retail-lakehouse {__version__}")
+        console().print(f"retail-lakehouse {__version__}")
         raise typer.Exit()
 
 
@@ -69,6 +69,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Click's plain help: Typer's Rich help imports Markdown and Rich (~160 ms of a 350 ms
+    # `--help`; issue 17 asks for 300 ms). Commands still print with Rich.
+    rich_markup_mode=None,
+    context_settings={"max_content_width": 100},
 )
 
 
@@ -84,13 +88,28 @@ def options(
     """retail-lakehouse: landing → bronze → silver → gold Delta tables on DuckDB or Spark."""
 
 
-# Piped output (CI logs, `| less`) gets a width that fits table names instead of 80 columns.
-# Messages are never wrapped (an error is one line, whatever its length) and emoji codes are
-# not replaced (a file called `:fire:.csv` is printed as it is named).
-console = Console(width=None if sys.stdout.isatty() else 120, soft_wrap=True, emoji=False)
-errors = Console(
-    stderr=True, width=None if sys.stderr.isatty() else 120, soft_wrap=True, emoji=False
-)
+@cache
+def console() -> Console:
+    """Rich's console for results, made on first use: ``--help`` never loads Rich."""
+    return _console(stderr=False)
+
+
+@cache
+def errors() -> Console:
+    """Rich's console for messages and errors (standard error)."""
+    return _console(stderr=True)
+
+
+def _console(*, stderr: bool) -> Console:
+    from rich.console import Console
+
+    # Piped output (CI logs, `| less`) gets a width that fits table names instead of 80
+    # columns. Messages are never wrapped (an error is one line, whatever its length) and
+    # emoji codes are not replaced (a file called `:fire:.csv` is printed as it is named).
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(
+        stderr=stderr, width=None if stream.isatty() else 120, soft_wrap=True, emoji=False
+    )
 
 
 @contextmanager
@@ -158,11 +177,11 @@ def generate_sources(
     for name in names:
         src = get_source(name)
         started = time.perf_counter()
-        with console.status(f"generating {name} ({scale.value})..."):
+        with console().status(f"generating {name} ({scale.value})..."):
             paths = src.generate(
                 settings.landing / name, scale=scale, seed=seed, **(options or {}).get(name, {})
             )
-        console.print(
+        console().print(
             f"[green]✓[/] {name}: {len(paths)} file(s) in {safe(settings.landing / name)} "
             f"({time.perf_counter() - started:.1f}s)"
         )
@@ -221,7 +240,7 @@ def execute_run(
     log = JsonLog(settings.home / "ops" / "logs", run_id)
     with (
         engine_for(settings, engine_name, lakehouse) as engine,
-        progress_display(console) as progress,
+        progress_display(console()) as progress,
         ctrl_c_seen() as interrupted,
     ):
         task = progress.add_task("ingesting landing files", total=None)
@@ -322,6 +341,9 @@ def selected_for_rebuild(lakehouse: Lakehouse, select: str | None) -> set[TableR
 
 
 def print_run(report: RunReport) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     if report.ingest is not None:
         ing = report.ingest
         others = ", ".join(
@@ -329,26 +351,26 @@ def print_run(report: RunReport) -> None:
             for status in ("skipped", "waiting", "removed")
             if ing.count(status)
         )
-        console.print(
+        console().print(
             f"ingest: {ing.count('loaded')} file(s) loaded ({ing.rows:,} rows, "
             f"{ing.quarantined:,} quarantined), {ing.count('skipped_duplicate')} already "
             f"loaded, {ing.count('rejected')} rejected" + (f", {others}" if others else "")
         )
         for f in ing.files:
             if f["status"] == "rejected":
-                errors.print(f"[red]rejected[/] {safe(f['file'])}: {safe(f['message'])}")
+                errors().print(f"[red]rejected[/] {safe(f['file'])}: {safe(f['message'])}")
             elif f["status"] == "waiting" or (f["status"] == "loaded" and f.get("message")):
                 # still being written; or loaded with a caveat (dates read month first, a
                 # corrected re-delivery replacing an earlier version)
                 label = "waiting" if f["status"] == "waiting" else "note"
-                errors.print(f"[yellow]{label}[/] {safe(f['file'])}: {safe(f['message'])}")
+                errors().print(f"[yellow]{label}[/] {safe(f['file'])}: {safe(f['message'])}")
         if ing.count("skipped"):
-            console.print(
+            console().print(
                 '  skipped files and why: lakehouse sql "select file, message from '
                 "ops.ingest_log where status = 'skipped'\""
             )
         if ing.quarantined:
-            console.print(
+            console().print(
                 "  quarantined rows, with file, line and reason: lakehouse sql "
                 '"select _source_file, _source_line, _rule, _reason from ops.quarantine"'
             )
@@ -369,9 +391,9 @@ def print_run(report: RunReport) -> None:
             fmt(m["delta_version"]),
             f"{m['duration_s']:.2f}",
         )
-    console.print(table)
+    console().print(table)
     for m in report.failed:
-        errors.print(f"[red]failed[/] {safe(m['table_name'])}: {safe(m['message'])}")
+        errors().print(f"[red]failed[/] {safe(m['table_name'])}: {safe(m['message'])}")
 
 
 def fmt(value: Any) -> str:
@@ -392,7 +414,7 @@ def demo(
     report = execute_run(settings, engine.value, None, False, False)
     print_run(report)
     print_tables(settings)
-    console.print(
+    console().print(
         f"\n[bold]Done in {time.perf_counter() - started:.1f}s.[/] "
         f"Lakehouse: {safe(settings.home)}\n"
         '  query it:  lakehouse sql "select * from gold.sales_daily order by date desc limit 10"\n'
@@ -406,12 +428,15 @@ def demo(
 
 
 def print_tables(settings: Settings) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     from retail_lakehouse.storage import Lakehouse
 
     lakehouse = Lakehouse(settings.home)
     refs = lakehouse.tables()
     if not refs:
-        console.print(
+        console().print(
             f"no tables in {safe(settings.home)} yet: run `lakehouse run` (or `lakehouse demo`)."
         )
         return
@@ -427,13 +452,16 @@ def print_tables(settings: Settings) -> None:
             str(lakehouse.version(ref)),
             Text(visible(lakehouse.path(ref))),
         )
-    console.print(table)
+    console().print(table)
 
 
 @app.command()
 def sql(
     query: Annotated[
-        str, typer.Argument(help="One SELECT over bronze.*, silver.*, gold.*, ops.* tables.")
+        str,
+        typer.Argument(
+            metavar="QUERY", help="One SELECT over bronze.*, silver.*, gold.*, ops.* tables."
+        ),
     ],
     output: Annotated[
         OutputFormat,
@@ -520,6 +548,10 @@ def write_csv(result: QueryResult) -> None:
 def print_result(result: QueryResult, shown: int | None) -> None:
     """An aligned table: numbers right-aligned, NULL spelled out, control characters
     visible. On a terminal long values are cut to fit; piped, every value is whole."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     rows = [row for batch in result.batches for row in batch]
     more = shown is not None and len(rows) > shown
     rows = rows[:shown] if more else rows
@@ -528,31 +560,37 @@ def print_result(result: QueryResult, shown: int | None) -> None:
         table.add_column(Text(visible(name)), justify="right" if is_numeric_type(kind) else "left")
     for row in rows:
         table.add_row(*(Text(format_value(v)) for v in row))
-    target = console
-    if not console.is_terminal:
+    target = console()
+    if not console().is_terminal:
         # Rich cuts cells to the console width (`gros…`); piped output gets the width the
         # table needs instead.
-        width = console.measure(table, options=console.options.update(width=10**6)).maximum
+        width = console().measure(table, options=console().options.update(width=10**6)).maximum
         target = Console(width=max(width, 20), emoji=False, highlight=False)
     target.print(table)
     if more:
-        console.print(f"(first {shown} rows shown; use --limit N or --format csv for more)")
+        console().print(f"(first {shown} rows shown; use --limit N or --format csv for more)")
 
 
 @app.command()
 def sources(
     source: Annotated[
-        str | None, typer.Argument(help=f"One of {', '.join(SOURCE_NAMES)}; all when omitted.")
+        str | None,
+        typer.Argument(
+            metavar="[SOURCE]", help=f"One of {', '.join(SOURCE_NAMES)}; all when omitted."
+        ),
     ] = None,
 ) -> None:
     """Show what each source's files must look like: names, columns, types, keys.
 
     Drop files matching these contracts into $LAKEHOUSE_HOME/landing/<source>/.
     """
+    from rich.table import Table
+    from rich.text import Text
+
     names = SOURCE_NAMES if source is None else (source,)
     for name in names:
         src = get_source(name)
-        console.rule(f"[bold]{name}[/] — {src.description}")
+        console().rule(f"[bold]{name}[/] — {src.description}")
         for contract in src.tables:
             table = Table(
                 title=f"bronze.{contract.bronze_table}  ←  {', '.join(contract.file_patterns)}",
@@ -569,9 +607,9 @@ def sources(
                     "yes" if c.required else "no",
                     "yes" if c.nullable else "no",
                 )
-            console.print(table)
+            console().print(table)
             if contract.keys:
-                console.print(f"  keys: {', '.join(contract.keys)}")
+                console().print(f"  keys: {', '.join(contract.keys)}")
 
 
 @app.command()
@@ -585,9 +623,9 @@ def check() -> None:
         problems = checks.check_lakehouse(Lakehouse(settings.home))
     if problems:
         for p in problems:
-            errors.print(f"[red]✗[/] {safe(p)}")
+            errors().print(f"[red]✗[/] {safe(p)}")
         raise typer.Exit(1)
-    console.print("[green]✓[/] row conservation holds and no `fail` expectation failed")
+    console().print("[green]✓[/] row conservation holds and no `fail` expectation failed")
 
 
 @contextmanager
@@ -605,7 +643,7 @@ def between_runs(home: Path) -> Iterator[None]:
             break
         except RunInProgress:
             if not told:
-                errors.print(
+                errors().print(
                     f"[yellow]waiting:[/] a run is working on {safe(home)}; checking once it "
                     "has finished (Ctrl-C stops)"
                 )
@@ -674,7 +712,9 @@ def run_extension(name: str, args: list[str]) -> None:
     module, attribute, _help = EXTENSIONS[name]
     target = getattr(importlib.import_module(module), attribute)
     if not isinstance(target, typer.Typer):
-        single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+        single = typer.Typer(
+            add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None
+        )
         single.command(name)(target)
         target = single
     typer.main.get_command(target).main(args=args, prog_name=f"lakehouse {name}")
@@ -719,10 +759,10 @@ def main() -> None:
         sys.exit(130)
     except TablesDamaged as exc:
         for problem in exc.problems:
-            errors.print(f"[red]error:[/] {safe(problem)}")
+            errors().print(f"[red]error:[/] {safe(problem)}")
         sys.exit(exc.exit_code)
     except LakehouseError as exc:
-        errors.print(f"[red]error:[/] {safe(exc)}")
+        errors().print(f"[red]error:[/] {safe(exc)}")
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         # `lakehouse sql ... | head`: the reader has what it wanted.
@@ -734,9 +774,9 @@ def main() -> None:
         damage = damaged_tables()
         if damage:  # the likely cause: say which table and how to repair it
             for problem in damage:
-                errors.print(f"[red]error:[/] {safe(problem)}")
+                errors().print(f"[red]error:[/] {safe(problem)}")
             sys.exit(2)
-        errors.print(
+        errors().print(
             f"[red]unexpected error:[/] {safe(type(exc).__name__)}: {safe(exc)}\n"
             "Re-run with LAKEHOUSE_DEBUG=1 for the traceback, and please report it."
         )
@@ -756,7 +796,7 @@ def damaged_tables() -> list[str]:
 
 
 def print_interrupted() -> None:
-    errors.print(
+    errors().print(
         "[yellow]interrupted:[/] stopped; every table write is one Delta commit, so nothing is "
         "half-written. Run the command again to finish."
     )

@@ -11,8 +11,6 @@ import datetime as dt
 import re
 from typing import Any
 
-from rich.markup import escape
-
 # C0 controls (but not tab), DEL, C1 controls, and the bidi overrides that reorder text.
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _NUMERIC_TYPES = re.compile(
@@ -41,6 +39,8 @@ def safe(text: object) -> str:
     >>> safe("[/] [bold]x\x1b")
     '\\[/] \\[bold]x\\x1b'
     """
+    from rich.markup import escape  # here: only messages that print need Rich
+
     return escape(visible(text))
 
 

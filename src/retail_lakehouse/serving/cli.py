@@ -63,7 +63,7 @@ def tables(
 
 
 def describe(
-    table: Annotated[str, typer.Argument(help="A table, e.g. gold.sales_daily.")],
+    table: Annotated[str, typer.Argument(metavar="TABLE", help="A table, e.g. gold.sales_daily.")],
 ) -> None:
     """Show a table's columns (type, description), grain, key, owner and lineage."""
     settings = Settings.from_env()

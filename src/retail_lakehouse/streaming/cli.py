@@ -39,6 +39,7 @@ stream_app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help, like the main command's (cli.py)
 )
 
 
