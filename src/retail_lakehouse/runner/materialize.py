@@ -527,7 +527,9 @@ def write(
         if matched.rows == result.rows_out:
             result.message = "no change"
             return lakehouse.version(model.ref)
-        return engine.write(model.ref, new_keys_sql(model, out_sql), mode="append", **layout)
+        return engine.write(
+            model.ref, new_keys_sql(model, out_sql, matched), mode="append", **layout
+        )
     return merge_incremental(engine, model, out_sql, columns, bounds=matched.bounds("target"))
 
 
@@ -597,14 +599,17 @@ def changed_rows(
     return int(found["n"][0].as_py())
 
 
-def new_keys_sql(model: Model, out_sql: str) -> str:
+def new_keys_sql(model: Model, out_sql: str, matched: MatchedRows) -> str:
     """The rows of ``out_sql`` whose key the table does not hold. The held ones are found by
     the join of :func:`matched_rows` (the table read, the few new keys hashed), not by
-    hashing every key of the table for an anti-join."""
+    hashing every key of the table for an anti-join; only within ``matched``'s ranges,
+    where every held key lies (a tenth of the 10x fact's files for a 1 % delivery)."""
     keys = [quote(k) for k in model.unique_key]
+    within = " and ".join(matched.bounds("t"))
     held = (
         f"select {', '.join(f't.{k}' for k in keys)} "
-        f"from (select {', '.join(keys)} from {model.ref}) as t "
+        f"from (select {', '.join(keys)} from {model.ref} as t"
+        f"{f' where {within}' if within else ''}) as t "
         f"inner join (select {', '.join(keys)} from ({out_sql}) as n) as s "
         f"on {' and '.join(f't.{k} = s.{k}' for k in keys)}"
     )

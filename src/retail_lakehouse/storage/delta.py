@@ -291,9 +291,8 @@ class Lakehouse:
                 app_transactions=[Transaction(app_id=a, version=v) for a, v in pairs]
             )
         existing = self.table(ref) if self.exists(ref) else None
-        sized = {TARGET_FILE_SIZE: str(target_file_size)} if target_file_size else None
-        if existing is not None and sized:
-            existing = self._sized(ref, sized)
+        if existing is not None and target_file_size:
+            existing = self._sized(ref, existing, target_file_size)
         write_deltalake(  # type: ignore[misc]
             existing if existing is not None else str(path),
             data,
@@ -304,7 +303,11 @@ class Lakehouse:
             commit_properties=commit,
             writer_properties=writer_properties(),
             target_file_size=target_file_size,
-            configuration=sized if existing is None else None,
+            configuration=(
+                {TARGET_FILE_SIZE: str(target_file_size)}
+                if existing is None and target_file_size
+                else None
+            ),
         )
         written = self.version(ref)
         assert written is not None
@@ -323,12 +326,12 @@ class Lakehouse:
         version = self.table(ref).transaction_version(app_id)
         return None if version is None else int(version)
 
-    def _sized(self, ref: TableRef, sized: Mapping[str, str]) -> DeltaTable:
-        """The table, with its file size property set first if it lacks it (a table written
+    def _sized(self, ref: TableRef, table: DeltaTable, target_file_size: int) -> DeltaTable:
+        """``table`` with its file size property set first if it lacks it (a table written
         before it was sized: a write sets properties only when it creates the table)."""
-        table = self.table(ref)
-        if not sized.items() <= table.metadata().configuration.items():
-            table.alter.set_table_properties(dict(sized))  # a commit that moves no row
+        size = str(target_file_size)
+        if table.metadata().configuration.get(TARGET_FILE_SIZE) != size:
+            table.alter.set_table_properties({TARGET_FILE_SIZE: size})  # a commit, no rows
             table = self.table(ref)
         return table
 
@@ -336,7 +339,7 @@ class Lakehouse:
         """Runs ``spec`` against the table; returns delta-rs merge metrics."""
         table = self.table(ref)
         if spec.target_file_size:
-            table = self._sized(ref, {TARGET_FILE_SIZE: str(spec.target_file_size)})
+            table = self._sized(ref, table, spec.target_file_size)
         merger = table.merge(
             source=source,
             predicate=spec.predicate,
