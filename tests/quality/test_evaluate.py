@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -36,6 +37,16 @@ class CountingEngine:
     def query(self, sql: str) -> pa.Table:
         self.queries.append(sql)
         return self.engine.query(sql)
+
+    def key_hash(self, columns: Sequence[str]) -> str:
+        return self.engine.key_hash(columns)
+
+
+class CollidingEngine(CountingEngine):
+    """Every key hashes alike: the worst case of the unique check's hash pre-pass."""
+
+    def key_hash(self, columns: Sequence[str]) -> str:
+        return "1"
 
 
 def lines(amounts: list[float | None], codes: list[str | None]) -> pa.Table:
@@ -199,3 +210,32 @@ def test_an_empty_build_passes_distribution_checks_and_fails_freshness(
         ("null_share:amount", True),
         ("freshness:order_date", False),
     ]
+
+
+UNIQUE = [{"unique": "line_key"}, {"unique": ["country_code", "order_date"]}]
+
+
+def test_unique_keys_are_proven_by_their_hashes_without_grouping_the_keys(engine: Engine) -> None:
+    evaluation, queries = run_suite(engine, lines([1.0, 2.0], ["GB", "FR"]), UNIQUE)
+    assert [r["passed"] for r in evaluation.results] == [True, True]
+    assert queries == 1 + 2  # the scan, then one hash GROUP BY per unique check
+
+
+def test_duplicated_keys_are_counted_exactly_after_the_hash_pass(engine: Engine) -> None:
+    # GB twice on one day: one duplicated (country_code, order_date) key, sampled.
+    evaluation, queries = run_suite(engine, lines([1.0, 2.0, 3.0], ["GB", "FR", "GB"]), UNIQUE)
+    assert [(r["passed"], r["failing_rows"]) for r in evaluation.results] == [(True, 0), (False, 1)]
+    assert queries == 1 + 2 + 1 + 1  # scan, hash passes, exact count, sample
+
+
+def test_keys_that_only_share_a_hash_are_not_duplicates(duckdb_engine: Engine) -> None:
+    duckdb_engine.lakehouse.write(
+        TableRef("bronze", "lines"), lines([1.0, 2.0], ["GB", "FR"]), mode="overwrite"
+    )
+    duckdb_engine.refresh()
+    spy = CollidingEngine(duckdb_engine)
+    checks = [parse(e, "lines.yml") for e in UNIQUE]
+    context = CheckContext(run_id="r1", table_name="silver.lines", as_of=AS_OF)
+    evaluation = evaluate_expectations(spy, checks, "select * from bronze.lines", context)  # type: ignore[arg-type]
+    assert [r["passed"] for r in evaluation.results] == [True, True]
+    assert len(spy.queries) == 1 + 2 * 2  # each hash pass sees a "duplicate"; exact says no

@@ -32,6 +32,10 @@ class Engine(Protocol):
     def columns(self, sql: str) -> list[str]:
         """The names of the columns ``sql`` returns, from planning it (no rows are read)."""
 
+    def key_hash(self, columns: Sequence[str]) -> str:
+        """A SQL expression: a 64-bit hash of the (quoted) ``columns``, equal for equal
+        values (NULLs included). Cheap to group by where the values are wide."""
+
     def create_stage(self, name: str, sql: str) -> None:
         """Makes the result of ``sql`` queryable as the unqualified table ``name``."""
 

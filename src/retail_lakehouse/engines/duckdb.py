@@ -146,6 +146,9 @@ class DuckDBEngine:
         except duckdb.Error as exc:
             raise self._query_error(exc) from exc
 
+    def key_hash(self, columns: Sequence[str]) -> str:
+        return f"hash({', '.join(columns)})"
+
     def create_stage(self, name: str, sql: str) -> None:
         try:
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {quote(name)} AS {sql}")

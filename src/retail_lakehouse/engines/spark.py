@@ -129,6 +129,10 @@ class SparkEngine:
         except Exception as exc:
             raise ModelError(f"Spark could not run the query: {exc}") from exc
 
+    def key_hash(self, columns: Sequence[str]) -> str:
+        # Spark's hash() is 32-bit: ~12 k chance collisions among 10 M keys; xxhash64 is not.
+        return f"xxhash64({', '.join(columns)})"
+
     def query(self, sql: str) -> pa.Table:
         try:
             return self._sql(sql).toArrow()

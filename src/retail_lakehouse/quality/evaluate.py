@@ -7,7 +7,8 @@ query over the rows being checked::
     select count(*), sum(case when <fails 1> then 1 else 0 end), …, max(<ts>), avg(<x>)
     from (<rows>) as checked left join (select distinct <key> from <parent>) as r0 on …
 
-Only ``unique`` (a GROUP BY), ``sql`` and grouped ``freshness`` need a query of their own,
+Only ``unique`` (a GROUP BY of the key's hash, of the key only if hashes repeat), ``sql``
+and grouped ``freshness`` need a query of their own,
 and failing rows are sampled only for checks that failed. Verdicts on measured values are
 pure functions (:func:`row_count_change_problem`, :func:`freshness_problem`, …) so they are
 tested without an engine; the run's as-of time and the previous run's row count come in
@@ -317,9 +318,16 @@ def evaluate_expectations(
             queries += 1
             verdict, sample = stale_groups(check, groups, context.as_of)
         else:
-            failing_sql = failing_rows_sql(check, f"({relation_sql})")
-            n = int(engine.query(f"select count(*) as n from ({failing_sql}) as f")["n"][0].as_py())
-            queries += 1
+            n = 0
+            if check.kind == "unique":
+                n = shared_key_hashes(engine, check, relation_sql)
+                queries += 1
+            if n or check.kind != "unique":
+                failing_sql = failing_rows_sql(check, f"({relation_sql})")
+                n = int(
+                    engine.query(f"select count(*) as n from ({failing_sql}) as f")["n"][0].as_py()
+                )
+                queries += 1
             verdict = Verdict(n, {"failing_rows": n})
         has_rows = check.severity != "quarantine" and (not check.table_level or check.kind == "sql")
         if verdict.failing_rows and not sample and has_rows:
@@ -357,6 +365,20 @@ def evaluate_expectations(
         checked_at=checked_at,
     )
     return Evaluation(results, table, queries)
+
+
+def shared_key_hashes(engine: Engine, check: Expectation, relation_sql: str) -> int:
+    """How many key hashes of a ``unique`` check more than one row shares. None proves the
+    keys unique (equal keys hash alike); some may be collisions, so the exact GROUP BY then
+    counts. Grouping 8-byte hashes instead of the keys halves the check on the 10 M lines
+    of the 10x order lines (8.4 -> 4.5 s for a six-column key, 3.8 -> 1.9 s for one)."""
+    hashed = engine.key_hash([quote(c) for c in check.columns])
+    return int(
+        engine.query(
+            f"select count(*) as n from (select {hashed} as h from ({relation_sql}) as checked "
+            f"group by {hashed} having count(*) > 1) as d"
+        )["n"][0].as_py()
+    )
 
 
 def stale_groups(
