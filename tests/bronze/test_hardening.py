@@ -104,6 +104,51 @@ def test_corrected_redelivery_replaces_the_old_rows(lakehouse: Lakehouse) -> Non
     assert check_bronze(lakehouse) == []
 
 
+def test_an_unchanged_landing_file_is_not_read_again(
+    lakehouse: Lakehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each run looked at every landing file's bytes: 1 GB at 10x scale, for nothing."""
+    monkeypatch.setattr(bronze_ingest, "_RACY_NS", 0)  # the file was written just now
+    drop(lakehouse, "online_retail/2009.csv", csv(ROW, ROW2))
+    ingest(lakehouse, "run-1")
+    version = lakehouse.version(BRONZE)
+    hashed: list[Path] = []
+    real = bronze_ingest.file_sha256
+    monkeypatch.setattr(bronze_ingest, "file_sha256", lambda p: hashed.append(p) or real(p))
+
+    assert [f["status"] for f in ingest(lakehouse, "run-2")] == ["skipped_duplicate"]
+    assert hashed == [] and lakehouse.version(BRONZE) == version
+
+
+def test_a_file_rewritten_with_its_size_and_mtime_is_still_a_correction(
+    lakehouse: Lakehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cp -p`` or ``rsync -t`` can set a corrected file's mtime back to the old one's; its
+    change time (ctime) moves anyway, and the hash kept for the old bytes is not used."""
+    monkeypatch.setattr(bronze_ingest, "_RACY_NS", 0)
+    path = drop(lakehouse, "online_retail/2009.csv", csv(ROW))
+    ingest(lakehouse, "run-1")
+    old = path.stat()
+    time.sleep(0.05)  # past the tick of the kernel's file clock (a few ms)
+    path.write_bytes(csv(ROW.replace(",6.95,", ",5.95,")))
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (old.st_size, old.st_mtime_ns)
+
+    [log] = ingest(lakehouse, "run-2")
+    assert (log["status"], log["superseded_sha256"] is not None) == ("loaded", True)
+    assert [r["price"] for r in bronze(lakehouse)] == [5.95]
+
+
+def test_an_unreadable_hash_cache_means_hashing_again(lakehouse: Lakehouse) -> None:
+    cache = lakehouse.home / "ops" / bronze_ingest.LANDING_HASHES
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text("{not json")
+    drop(lakehouse, "online_retail/2009.csv", csv(ROW))
+    [log] = ingest(lakehouse, "run-1")
+    assert (log["status"], log["rows"]) == ("loaded", 1)
+    assert str((lakehouse.home / "landing/online_retail/2009.csv").resolve()) in cache.read_text()
+
+
 def test_a_file_that_only_grew_replaces_its_shorter_version(lakehouse: Lakehouse) -> None:
     drop(lakehouse, "online_retail/live.csv", csv(ROW))
     ingest(lakehouse, "run-1")
