@@ -267,10 +267,11 @@ class LandingHashes:
         ):
             self.seen[key] = entry
             return str(entry[5])
+        # Kept with the stat taken before reading: bytes changed while read give the file
+        # another stat, or (same clock tick) a ctime too close to ``started`` to be trusted.
         started = time.time_ns()
         sha = file_sha256(file)
-        if _full_stat(file) == stat:  # else it changed while read: hash it again next time
-            self.seen[key] = [*stat, started, sha]
+        self.seen[key] = [*stat, started, sha]
         return sha
 
     def save(self) -> None:
