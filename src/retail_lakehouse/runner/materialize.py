@@ -541,6 +541,12 @@ class MatchedRows:
     ranges: list[tuple[str, dt.date, dt.date]] = field(default_factory=list)
     """``(column, lowest, highest)`` of each date ``cluster_by`` column over those rows."""
 
+    def stored_sql(self, model: Model, columns: str) -> str:
+        """``columns`` of the table's rows (alias ``t``) within the ranges, where every
+        matched row lies: a scan that skips the files outside them."""
+        within = " and ".join(self.bounds("t"))
+        return f"select {columns} from {model.ref} as t" + (f" where {within}" if within else "")
+
     def bounds(self, alias: str) -> list[str]:
         """Conditions on ``alias``'s columns that every such row meets."""
         return [
@@ -590,10 +596,8 @@ def changed_rows(
     cols = ", ".join(quote(c) for c in columns)
     on = " and ".join(f"t.{quote(k)} = s.{quote(k)}" for k in keys)
     differs = " or ".join(f"(t.{quote(c)} is distinct from s.{quote(c)})" for c in compared)
-    within = " and ".join(matched.bounds("t"))
-    stored = f"select {cols} from {model.ref} as t" + (f" where {within}" if within else "")
     found = engine.query(
-        f"select count(*) as n from ({stored}) as t "
+        f"select count(*) as n from ({matched.stored_sql(model, cols)}) as t "
         f"inner join (select {cols} from ({out_sql}) as o) as s on {on} where {differs}"
     )
     return int(found["n"][0].as_py())
@@ -605,11 +609,9 @@ def new_keys_sql(model: Model, out_sql: str, matched: MatchedRows) -> str:
     hashing every key of the table for an anti-join; only within ``matched``'s ranges,
     where every held key lies (a tenth of the 10x fact's files for a 1 % delivery)."""
     keys = [quote(k) for k in model.unique_key]
-    within = " and ".join(matched.bounds("t"))
     held = (
         f"select {', '.join(f't.{k}' for k in keys)} "
-        f"from (select {', '.join(keys)} from {model.ref} as t"
-        f"{f' where {within}' if within else ''}) as t "
+        f"from ({matched.stored_sql(model, ', '.join(keys))}) as t "
         f"inner join (select {', '.join(keys)} from ({out_sql}) as n) as s "
         f"on {' and '.join(f't.{k} = s.{k}' for k in keys)}"
     )
