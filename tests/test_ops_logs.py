@@ -1,7 +1,9 @@
-"""The ops tables are logs every model of every run appends to: their Delta logs stay short."""
+"""The ops tables are logs every model of every run appends to: their Delta logs stay
+short, and a run reads only what it needs of them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pyarrow as pa
@@ -9,6 +11,7 @@ import pytest
 from deltalake import write_deltalake
 
 from retail_lakehouse import ops
+from retail_lakehouse.runner.run import last_builds
 from retail_lakehouse.storage import Lakehouse, TableRef
 from retail_lakehouse.storage import delta as storage_delta
 
@@ -72,3 +75,32 @@ def test_data_tables_keep_every_commit_for_incremental_reads(lakehouse: Lakehous
     assert lakehouse.table(ref).metadata().configuration == {}
     assert len(commit_files(lakehouse, ref)) == 12
     assert lakehouse.changes_since(ref, 0) == "append"
+
+
+def test_the_last_build_of_each_table_is_its_latest_done_record(lakehouse: Lakehouse) -> None:
+    """What a run reads of ``ops.runs`` to know each model's previous build: the latest
+    ``success`` or ``up_to_date`` record per table; failed and skipped ones do not count."""
+    day = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    records = [
+        ("r1", "silver.a", "success", 1),
+        ("r2", "silver.a", "up_to_date", 3),
+        ("r3", "silver.a", "failed", 5),
+        ("r1", "silver.b", "success", 2),
+        ("r2", "silver.b", "skipped", 4),
+        ("r3", "gold.c", "failed", 6),
+    ]
+    ops.append(
+        lakehouse,
+        "runs",
+        [
+            {"run_id": r, "table_name": t, "status": s, "ended_at": day + dt.timedelta(hours=h)}
+            for r, t, s, h in reversed(records)  # stored order must not matter
+        ],
+    )
+
+    builds = last_builds(lakehouse)
+
+    assert {t: (b["run_id"], b["status"]) for t, b in builds.items()} == {
+        "silver.a": ("r2", "up_to_date"),
+        "silver.b": ("r1", "success"),
+    }

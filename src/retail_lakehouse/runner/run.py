@@ -66,10 +66,17 @@ class RunReport:
 
 
 def last_builds(lakehouse: Lakehouse) -> dict[str, dict[str, Any]]:
-    """Each table's latest successful (or up-to-date) build record."""
+    """Each table's latest successful (or up-to-date) build record.
+
+    Picked in Arrow: ``ops.runs`` gains a record per model per run, and turning every one
+    into a Python dict cost 0.77 s of each run once it held 300 runs' records (71 k rows).
+    """
     runs = ops.read(lakehouse, "runs")
-    done = runs.filter(pc.is_in(runs["status"], pa.array(_DONE))).sort_by("ended_at")
-    return {row["table_name"]: row for row in done.to_pylist()}
+    done = runs.filter(pc.is_in(runs["status"], pa.array(_DONE)))
+    newest_first = done.sort_by([("ended_at", "descending")])
+    names = newest_first["table_name"]
+    latest = newest_first.take(pc.index_in(pc.unique(names), value_set=names))
+    return {row["table_name"]: row for row in latest.to_pylist()}
 
 
 def run_pipeline(
