@@ -3,7 +3,9 @@
 -- Incremental: YTD and YoY of a month depend on earlier months, so a source's rows are
 -- recomputed from the earliest month that received new lines (or the month of its previous
 -- as-of date, whose "partial month" flag may change) onward, reading lines from January of
--- the year before so YTD and the prior-year comparison are complete.
+-- the year before so YTD and the prior-year comparison are complete. Earlier months only
+-- need their sums: the distinct counts (orders, customers, days) are taken for the
+-- recomputed months alone (over every month they were most of the model's time).
 with new_lines as (
     select source_system, min(order_date) as first_new_date
     from silver.fact_order_line
@@ -35,9 +37,6 @@ lines as (
     select
         l.source_system,
         cast(date_trunc('month', l.order_date) as date) as month,
-        l.order_date,
-        l.order_id,
-        l.customer_key,
         l.is_sale,
         l.quantity,
         l.gross_amount_eur,
@@ -62,17 +61,27 @@ monthly as (
     select
         source_system,
         month,
-        count(distinct case when is_sale then order_id end) as orders,
-        count(distinct case when is_sale then customer_key end) as customers,
         sum(case when is_sale then quantity else 0 end) as units,
         sum(gross_amount_eur) as gross_revenue_eur,
         sum(return_amount_eur) as returns_eur,
         sum(net_amount_eur) as net_revenue_eur,
         sum(case when within_as_of_day then net_amount_eur else 0 end) as net_to_as_of_day_eur,
-        count(distinct order_date) as days_with_data,
         max(_ingested_at) as _ingested_at
     from lines
     group by source_system, month
+),
+
+counted as (
+    select
+        source_system,
+        cast(date_trunc('month', order_date) as date) as month,
+        count(distinct case when is_sale then order_id end) as orders,
+        count(distinct case when is_sale then customer_key end) as customers,
+        count(distinct order_date) as days_with_data
+    from silver.fact_order_line
+    where (is_sale or is_return)
+        and order_date >= (select min(from_month) from touched)
+    group by source_system, cast(date_trunc('month', order_date) as date)
 ),
 
 last_month as (
@@ -95,17 +104,18 @@ dense as (
     select
         g.source_system,
         g.month,
-        coalesce(m.orders, 0) as orders,
-        coalesce(m.customers, 0) as customers,
+        coalesce(k.orders, 0) as orders,
+        coalesce(k.customers, 0) as customers,
         coalesce(m.units, 0) as units,
         coalesce(m.gross_revenue_eur, 0) as gross_revenue_eur,
         coalesce(m.returns_eur, 0) as returns_eur,
         coalesce(m.net_revenue_eur, 0) as net_revenue_eur,
         coalesce(m.net_to_as_of_day_eur, 0) as net_to_as_of_day_eur,
-        coalesce(m.days_with_data, 0) as days_with_data,
+        coalesce(k.days_with_data, 0) as days_with_data,
         m._ingested_at
     from grid as g
     left join monthly as m on m.source_system = g.source_system and m.month = g.month
+    left join counted as k on k.source_system = g.source_system and k.month = g.month
 ),
 
 with_ytd as (
