@@ -274,7 +274,6 @@ def test_served_duckdb_holds_every_gold_table(gold: Lakehouse) -> None:
         "category_perf",
         "geo_performance",
         "int_customer_order",
-        "int_customer_diversity",
         "int_product_sales",
     ],
 )

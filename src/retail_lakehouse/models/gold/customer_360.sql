@@ -14,8 +14,24 @@ as_of as (
     select * from gold.int_source_as_of
 ),
 
+sale_lines as (
+    select customer_key, product_key
+    from silver.fact_order_line
+    where customer_key is not null and is_sale
+),
+
+products as (
+    select product_key, category from silver.dim_product
+),
+
 diversity as (
-    select * from gold.int_customer_diversity
+    select
+        s.customer_key,
+        count(distinct s.product_key) as distinct_products,
+        count(distinct coalesce(p.category, 'Other')) as distinct_categories
+    from sale_lines as s
+    left join products as p on p.product_key = s.product_key
+    group by s.customer_key
 ),
 
 history as (
