@@ -115,21 +115,29 @@ daily as (
 select day, orders, units, gross, returns, gross - returns as net from daily order by day"""
 YARDSTICK_SQL = f"with raw as (\n    select distinct *\n    from {READ_CSV}\n),\n{DAILY_KPIS}\n"
 
-YARDSTICK_SCRIPT = """
+#: The last line of the yardstick and the floor: the totals of their daily rows, as JSON.
+PRINT_TOTALS = """
+print(json.dumps({"days": len(rows), "orders": sum(r[1] for r in rows),
+                  "units": sum(r[2] for r in rows), "net": sum(r[5] for r in rows)}))
+"""
+
+YARDSTICK_SCRIPT = (
+    """
 import json, sys, duckdb
 sql, files = sys.argv[1], sys.argv[2:]
 con = duckdb.connect()
 con.execute("set enable_progress_bar = false")
 rows = con.execute(sql, {"files": files}).fetchall()
-print(json.dumps({"days": len(rows), "orders": sum(r[1] for r in rows),
-                  "units": sum(r[2] for r in rows), "net": sum(r[5] for r in rows)}))
 """
+    + PRINT_TOTALS
+)
 
 #: The floor: the least any bronze → silver → gold pipeline on this stack does — the CSV
 #: rows written to a bronze Delta table, its distinct rows to a silver one, the yardstick's
 #: daily KPIs from silver to a gold one; record batches streamed, no checks, no ledger, no
 #: other model. What a medallion of Delta copies costs before any of the product's work.
-FLOOR_SCRIPT = """
+FLOOR_SCRIPT = (
+    """
 import json, sys, duckdb
 from deltalake import DeltaTable, write_deltalake
 read_csv, kpis, root, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
@@ -148,9 +156,9 @@ rows = con.execute(
     "select day, orders::bigint, units::bigint, gross::double, returns::double, net::double"
     " from gold order by day"
 ).fetchall()
-print(json.dumps({"days": len(rows), "orders": sum(r[1] for r in rows),
-                  "units": sum(r[2] for r in rows), "net": sum(r[5] for r in rows)}))
 """
+    + PRINT_TOTALS
+)
 
 #: Wide tables when piped (rich would otherwise wrap them at 80 columns).
 console = Console() if sys.stdout.isatty() or "COLUMNS" in os.environ else Console(width=170)
